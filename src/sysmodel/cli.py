@@ -1,0 +1,265 @@
+"""The ``sysmodel`` command line."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.table import Table
+
+from .params import param_specs
+from .processes import PROCESSES
+from .registry import RegistryError
+from .scenario import Scenario, ScenarioError, load_scenario, parse_set_option
+
+app = typer.Typer(
+    name="sysmodel",
+    help=(
+        "sysmodel: an agent-based model of a local human-services system (families, coaches, "
+        "rent-assistance coordinators, agencies).\n\n"
+        "Start with `sysmodel run scenarios/baseline.yaml`; `sysmodel params` lists every parameter a "
+        "scenario file can override, with its unit, bounds and source."
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+console = Console()
+err_console = Console(stderr=True)
+
+
+class UserError(Exception):
+    """A problem with the user's input: printed as one paragraph, exit code 2."""
+
+
+def _fail(message: str) -> None:
+    err_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    raise typer.Exit(code=2)
+
+
+def _load(path: Path) -> Scenario:
+    try:
+        return load_scenario(path)
+    except ScenarioError as exc:
+        _fail(str(exc))
+        raise  # unreachable
+
+
+def _check_registered(sc: Scenario) -> None:
+    """Names in the scenario must be registered (processes, benefit schedule)."""
+    from .policies import BENEFIT_SCHEDULES
+
+    origin = sc.path or "scenario"
+    try:
+        for name in sc.params.schedule.processes:
+            PROCESSES.get(name)
+        BENEFIT_SCHEDULES.get(sc.params.benefits.schedule)
+    except RegistryError as exc:
+        _fail(f"{origin}: {exc}")
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "-", text).strip("-") or "run"
+
+
+@app.command()
+def run(
+    scenario: Annotated[
+        Path, typer.Argument(help="Scenario YAML file, e.g. scenarios/baseline.yaml.")
+    ],
+    seed: Annotated[
+        int,
+        typer.Option(help="Run seed: the same scenario and seed give identical results.", min=0),
+    ] = 0,
+    months: Annotated[
+        int | None,
+        typer.Option(
+            help="Months to record after burn-in (default: the scenario's time.months).", min=1
+        ),
+    ] = None,
+    families: Annotated[
+        int | None,
+        typer.Option(
+            help="Number of families (default: the scenario's population.n_families).", min=1
+        ),
+    ] = None,
+    set_: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--set",
+            help="Override one parameter, KEY=VALUE with a dotted key, e.g. --set economy.p_job_find_per_month=0.3. Repeatable.",
+        ),
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="Output folder (default: a new folder under results/).")
+    ] = None,
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force", help="Allow writing into an --out folder that already holds a finished run."
+        ),
+    ] = False,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="No progress bar or summary table.")
+    ] = False,
+) -> None:
+    """Run one simulation and write monthly.parquet, families.parquet, summary.json and manifest.json."""
+    from .runner import run_scenario
+
+    sc = _load(scenario)
+    try:
+        extra = dict(parse_set_option(item) for item in (set_ or []))
+        if months is not None:
+            extra["time.months"] = months
+        if families is not None:
+            extra["population.n_families"] = families
+        if extra:
+            sc = sc.with_overrides(extra)
+    except ScenarioError as exc:
+        _fail(str(exc))
+    _check_registered(sc)
+
+    if out is None:
+        stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+        out = Path("results") / f"{_slug(sc.name)}_seed{seed}_{stamp}"
+        n = 1
+        while out.exists():
+            n += 1
+            out = out.with_name(f"{_slug(sc.name)}_seed{seed}_{stamp}-{n}")
+    elif (out / "manifest.json").exists() and not force:
+        _fail(
+            f"{out}: already holds a finished run (manifest.json). Choose another --out or pass --force to replace it."
+        )
+    if out.exists() and not out.is_dir():
+        _fail(f"{out}: exists and is not a folder.")
+
+    p = sc.params
+    if not quiet:
+        console.print(
+            f"[bold]{sc.name}[/]: {p.population.n_families:,} families, {p.time.burn_in_months} burn-in + "
+            f"{p.time.months} months, seed {seed}"
+        )
+    columns = [
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("months"),
+        TimeElapsedColumn(),
+        TextColumn("ETA"),
+        TimeRemainingColumn(),
+    ]
+    with Progress(*columns, console=err_console, disable=quiet, transient=True) as bar:
+        task = bar.add_task("simulating", total=p.time.burn_in_months + p.time.months)
+        result = run_scenario(
+            sc, seed=seed, progress=lambda done, total: bar.update(task, completed=done)
+        )
+    result.save(out)
+    if not quiet:
+        _print_summary(result.summary())
+        console.print(
+            f"wrote {out}/ (monthly.parquet, families.parquet, summary.json, manifest.json)"
+        )
+
+
+def _print_summary(summary: dict[str, float]) -> None:
+    table = Table(title="Summary over the recorded months", show_header=True)
+    table.add_column("outcome")
+    table.add_column("value", justify="right")
+    for key, value in summary.items():
+        text = f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.3f}"
+        table.add_row(key.replace("_", " "), text)
+    console.print(table)
+
+
+@app.command()
+def validate(
+    files: Annotated[list[Path], typer.Argument(help="One or more scenario YAML files.")],
+) -> None:
+    """Check scenario files against the parameter schema; print what each one overrides."""
+    for path in files:
+        sc = _load(path)
+        _check_registered(sc)
+        n = sum(len(v) for v in sc.overrides.values() if isinstance(v, dict))
+        console.print(f"[green]ok[/] {path}: '{sc.name}', {n} override(s)")
+
+
+@app.command()
+def processes(
+    scenario: Annotated[
+        Path | None, typer.Option(help="Show this scenario's order instead of the default.")
+    ] = None,
+) -> None:
+    """Print the month's process order (change it with schedule.processes in a scenario)."""
+    from .params import Params
+
+    order = _load(scenario).params.schedule.processes if scenario else Params().schedule.processes
+    table = Table(title="The month, in order")
+    table.add_column("#", justify="right")
+    table.add_column("process")
+    table.add_column("what it does")
+    for i, name in enumerate(order, 1):
+        try:
+            cls = PROCESSES.get(name)
+        except RegistryError as exc:
+            _fail(str(exc))
+        table.add_row(str(i), name, cls.summary)
+    table.add_row("", "(record)", "monthly outcomes are recorded after the last process")
+    console.print(table)
+    others = [n for n in PROCESSES.names() if n not in order]
+    if others:
+        console.print(f"registered but not scheduled: {', '.join(others)}")
+
+
+@app.command()
+def params(
+    search: Annotated[
+        str | None,
+        typer.Argument(help="Only parameters whose key or description contains this text."),
+    ] = None,
+    sources: Annotated[
+        bool, typer.Option("--sources", help="Show each parameter's source.")
+    ] = False,
+) -> None:
+    """List every parameter: key, default, unit, bounds, description (and source)."""
+    table = Table(show_lines=False)
+    for col in ("key", "default", "unit", "bounds", "description"):
+        table.add_column(col, overflow="fold")
+    if sources:
+        table.add_column("source", overflow="fold")
+    for s in param_specs():
+        if search and search.lower() not in (s.path + " " + s.description).lower():
+            continue
+        bounds = "" if s.lo is None and s.hi is None else f"[{s.lo}, {s.hi}]"
+        row = [s.path, str(s.default), s.unit, bounds, s.description]
+        if sources:
+            row.append(s.source)
+        table.add_row(*row)
+    console.print(table)
+
+
+def main() -> None:
+    """Entry point of the ``sysmodel`` command."""
+    try:
+        app()
+    except KeyboardInterrupt:
+        err_console.print(
+            "interrupted: files already written are complete; rerun to produce the rest."
+        )
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

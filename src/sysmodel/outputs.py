@@ -1,0 +1,204 @@
+"""Outputs: the monthly table, the per-family table, and atomic file writing."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from .params import EMPLOYMENT_STATES, HOUSING_STATES
+from .population import FAMILY_WAGE, REHOUSED, SHELTER, SUBSIDIZED, UNEMPLOYED
+
+if TYPE_CHECKING:
+    from .model import SystemModel
+
+__all__ = ["EVENTS", "MonthlyRecorder", "family_table", "write_parquet_atomic", "write_json_atomic"]
+
+# Events counted by processes each month (always present in the monthly table, 0 if no process counts them).
+EVENTS = (
+    "filings",
+    "evictions",
+    "informal_moves",
+    "cases_dismissed",
+    "shelter_entries_first_time",
+    "shelter_entries_return",
+    "shelter_exits",
+    "exits_to_rrh",
+    "exits_to_voucher",
+    "front_door_contacts",
+    "jobs_found",
+    "jobs_lost",
+    "raises_declined",
+    "trainings_started",
+    "trainings_completed",
+    "training_dropouts",
+    "moves_out",
+)
+
+
+class MonthlyRecorder:
+    """Collects one row of system-level outcomes per recorded month, computed from the family arrays."""
+
+    def __init__(self) -> None:
+        self.rows: list[dict[str, Any]] = []
+
+    def collect(self, model: SystemModel, month: int) -> dict[str, Any]:
+        pop, costs = model.population, model.params.costs
+        counts = np.bincount(pop.housing, minlength=len(HOUSING_STATES))
+        row: dict[str, Any] = {"month": month, "families": pop.n}
+        for name, c in zip(HOUSING_STATES, counts, strict=True):
+            row[f"n_{name}"] = int(c)
+        for event in EVENTS:
+            row[event] = int(model.events.get(event, 0))
+        row["shelter_entries"] = row["shelter_entries_first_time"] + row["shelter_entries_return"]
+        employed = pop.emp != UNEMPLOYED
+        row["employment_rate"] = float(employed.mean())
+        row["family_wage_rate"] = float((pop.emp == FAMILY_WAGE).mean())
+        row["in_training"] = int((pop.training_left > 0).sum())
+        income = pop.income
+        row["mean_income_usd"] = float(income.mean())
+        row["mean_earnings_usd"] = float(pop.earnings.mean())
+        row["mean_benefits_usd"] = float(pop.benefits.mean())
+        row["mean_savings_usd"] = float(pop.savings.mean())
+        row["median_savings_usd"] = float(np.median(pop.savings))
+        row["mean_arrears_usd"] = float(pop.arrears.mean())
+        row["mean_debt_usd"] = float(pop.debt.mean())
+        row["mean_engagement"] = float(pop.engagement.mean())
+        row["cost_shelter_usd"] = float(counts[SHELTER] * costs.shelter_usd)
+        row["cost_rapid_rehousing_usd"] = float(counts[REHOUSED] * costs.rapid_rehousing_usd)
+        row["cost_long_term_subsidy_usd"] = float(counts[SUBSIDIZED] * costs.long_term_subsidy_usd)
+        row["cost_total_usd"] = (
+            row["cost_shelter_usd"]
+            + row["cost_rapid_rehousing_usd"]
+            + row["cost_long_term_subsidy_usd"]
+        )
+        self.rows.append(row)
+        return row
+
+    def table(self) -> pd.DataFrame:
+        """The monthly table as a tidy DataFrame (one row per month)."""
+        return pd.DataFrame(self.rows)
+
+
+def family_table(model: SystemModel) -> pd.DataFrame:
+    """One row per family that lived in the area while recording (leavers included)."""
+    r = model.population.records()
+    groups = [g.name for g in model.params.population.groups]
+    first = r["first_shelter_month"]
+    months_to_first = np.where(first >= 0, first - r["entered_month"], np.nan)
+    return pd.DataFrame(
+        {
+            "family_id": r["fid"],
+            "group": pd.Categorical.from_codes(r["group"].astype(int), categories=groups),
+            "adults": r["adults"],
+            "children": r["children"],
+            "high_barrier": r["high_barrier"],
+            "entered_month": r["entered_month"],
+            "left_month": r["left_month"],
+            "income_start_usd": r["income_start"],
+            "income_end_usd": r["income"],
+            "employment_start": pd.Categorical.from_codes(
+                r["emp_start"].astype(int), categories=EMPLOYMENT_STATES
+            ),
+            "employment_end": pd.Categorical.from_codes(
+                r["emp"].astype(int), categories=EMPLOYMENT_STATES
+            ),
+            "savings_start_usd": r["savings_start"],
+            "savings_end_usd": r["savings"],
+            "arrears_end_usd": r["arrears"],
+            "debt_end_usd": r["debt"],
+            "housing_end": pd.Categorical.from_codes(
+                r["housing"].astype(int), categories=HOUSING_STATES
+            ),
+            "months_homeless": r["months_homeless"],
+            "episodes": r["episodes"],
+            "evictions": r["evictions"],
+            "filings": r["filings"],
+            "months_to_first_shelter": months_to_first,
+            "front_door_contacts": r["front_door_contacts"],
+            "intakes": r["intakes"],
+            "trainings_started": r["trainings_started"],
+            "trainings_completed": r["trainings_completed"],
+        }
+    )
+
+
+def _atomic_target(path: Path) -> tuple[int, str]:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+
+
+def write_parquet_atomic(df: pd.DataFrame, path: str | Path) -> Path:
+    """Write ``df`` to ``path`` via a temporary file and an atomic rename (no half-written files)."""
+    path = Path(path)
+    fd, tmp = _atomic_target(path)
+    os.close(fd)
+    try:
+        df.to_parquet(tmp, index=False)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def write_json_atomic(obj: Any, path: str | Path) -> Path:
+    """Write ``obj`` as indented JSON to ``path`` atomically."""
+    path = Path(path)
+    fd, tmp = _atomic_target(path)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            json.dump(obj, f, indent=2, default=str)
+            f.write("\n")
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def summarize(monthly: pd.DataFrame, families: pd.DataFrame) -> dict[str, float]:
+    """Headline outcomes of one run over its recorded months.
+
+    Yearly rates are events per year per 100 renter households holding a lease (stable, behind, filed,
+    re-housed or subsidised), the denominator Eviction Lab uses.
+    """
+    years = len(monthly) / 12.0
+    renters = (
+        monthly[["n_stable", "n_behind", "n_filed", "n_rehoused", "n_subsidized"]]
+        .sum(axis=1)
+        .mean()
+    )
+    last = monthly.iloc[-1]
+    homeless = families[families["episodes"] > 0]
+    return {
+        "months": float(len(monthly)),
+        "families_ever": float(len(families)),
+        "filing_rate_per_100_renters_per_year": float(
+            100 * monthly["filings"].sum() / renters / years
+        ),
+        "eviction_rate_per_100_renters_per_year": float(
+            100 * monthly["evictions"].sum() / renters / years
+        ),
+        "shelter_entries_per_year": float(monthly["shelter_entries"].sum() / years),
+        "first_time_share_of_entries": float(
+            monthly["shelter_entries_first_time"].sum() / max(monthly["shelter_entries"].sum(), 1)
+        ),
+        "mean_families_in_shelter": float(monthly["n_shelter"].mean()),
+        "mean_families_doubled_up": float(monthly["n_doubled_up"].mean()),
+        "share_families_ever_in_shelter": float(len(homeless) / max(len(families), 1)),
+        "mean_months_homeless_if_any": float(homeless["months_homeless"].mean())
+        if len(homeless)
+        else 0.0,
+        "employment_rate_end": float(last["employment_rate"]),
+        "family_wage_rate_end": float(last["family_wage_rate"]),
+        "mean_income_start_usd": float(families["income_start_usd"].mean()),
+        "mean_income_end_usd": float(families["income_end_usd"].mean()),
+        "mean_savings_end_usd": float(last["mean_savings_usd"]),
+        "cost_total_usd": float(monthly["cost_total_usd"].sum()),
+    }

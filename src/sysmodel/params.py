@@ -1,0 +1,962 @@
+"""The one parameter schema: every default of sysmodel with its unit, bounds, description and source.
+
+A scenario file overrides some of these defaults; nothing else sets parameters. The command line
+(``--set``), the sensitivity-analysis problem and the dashboard controls are all generated from this
+schema through :func:`param_specs`, so a default is written exactly once, here.
+
+Units are part of each name where they can be (``_usd``, ``_per_month``, ``_months``) so that a rate
+can never silently be yearly instead of monthly. Dollar amounts are monthly, in 2024 US dollars,
+unless the name or unit says otherwise.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+__all__ = ["Params", "ParamSpec", "param_specs", "HOUSING_STATES", "EMPLOYMENT_STATES"]
+
+# Housing states, in the order used by the family arrays (``Population.housing``).
+HOUSING_STATES = (
+    "stable",  # housed, rent paid up
+    "behind",  # housed, owes rent arrears
+    "filed",  # housed, an eviction case is filed
+    "doubled_up",  # lost housing, staying with others (not literally homeless under HUD's definition)
+    "shelter",  # literally homeless, in emergency shelter (HUD category 1): "homeless" in outputs
+    "rehoused",  # housed with a time-limited (rapid re-housing) subsidy
+    "subsidized",  # housed with a long-term subsidy (voucher): pays 30% of income
+)
+EMPLOYMENT_STATES = ("unemployed", "low_wage", "family_wage")
+
+_SRC_EVICTION_LAB = (
+    "Eviction Lab; Gromis et al. 2022, PNAS 119(21): 6-8% filed, 2.3-3.1% evicted a year"
+)
+_SRC_CULHANE = "Culhane et al. 2007, Housing Policy Debate 18(1): family shelter-use clusters"
+_SRC_FOS = "HUD Family Options Study (Gubits et al. 2015), monthly cost per family, 2013 USD"
+_SRC_CALIBRATED = "calibrated: docs/calibration.md"
+_SRC_ASSUMPTION = "modelling assumption (no public figure); see docs/ODD.md"
+
+
+def P(
+    default: Any,
+    *,
+    unit: str,
+    desc: str,
+    source: str,
+    lo: float | None = None,
+    hi: float | None = None,
+) -> Any:
+    """Declare one parameter: default, unit, inclusive bounds, a one-line description and a source."""
+    return Field(
+        default,
+        ge=lo,
+        le=hi,
+        description=desc,
+        json_schema_extra={"unit": unit, "source": source},
+    )
+
+
+class Section(BaseModel):
+    """Base of every parameter section: unknown keys are errors and assignments are validated."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, frozen=False)
+
+
+class EquityGroup(Section):
+    """A population group with structural-barrier multipliers (1.0 = no barrier)."""
+
+    name: str = P(
+        "reference", unit="label", desc="group label used in outputs", source=_SRC_ASSUMPTION
+    )
+    share: float = P(
+        0.6,
+        unit="share of families",
+        lo=0,
+        hi=1,
+        desc="share of families in this group",
+        source="ACS 2022: share of low-income renter families by race/ethnicity (rounded)",
+    )
+    hiring_multiplier: float = P(
+        1.0,
+        unit="x job-finding hazard",
+        lo=0,
+        hi=2,
+        desc="multiplier on job-finding hazards (hiring discrimination < 1)",
+        source="Bertrand & Mullainathan 2004; Quillian et al. 2017 meta-analysis",
+    )
+    wage_multiplier: float = P(
+        1.0,
+        unit="x wage",
+        lo=0,
+        hi=2,
+        desc="multiplier on wages offered",
+        source="BLS Current Population Survey 2023 median weekly earnings by race",
+    )
+    landlord_multiplier: float = P(
+        1.0,
+        unit="x landlord acceptance",
+        lo=0,
+        hi=2,
+        desc="multiplier on landlord acceptance when seeking a new lease",
+        source="HUD Housing Discrimination Study 2012 (paired testing)",
+    )
+
+
+def _default_groups() -> list[EquityGroup]:
+    return [
+        EquityGroup(),
+        EquityGroup(
+            name="barriers",
+            share=0.4,
+            hiring_multiplier=0.8,
+            wage_multiplier=0.88,
+            landlord_multiplier=0.8,
+        ),
+    ]
+
+
+class TimeParams(Section):
+    """Horizon of a run."""
+
+    months: int = P(
+        120,
+        unit="months",
+        lo=1,
+        hi=600,
+        desc="months simulated and recorded after burn-in",
+        source="DESIGN.md §2 (ten-year planning horizon)",
+    )
+    burn_in_months: int = P(
+        24,
+        unit="months",
+        lo=0,
+        hi=240,
+        desc="months simulated before recording starts, so shelter and arrears reach their usual levels",
+        source=_SRC_ASSUMPTION,
+    )
+
+
+class PopulationParams(Section):
+    """The synthetic population of low-income renter families in the service area."""
+
+    n_families: int = P(
+        10_000,
+        unit="families",
+        lo=1,
+        hi=5_000_000,
+        desc="number of family rows (households) in the service area",
+        source="order of magnitude of a mid-size county's low-income renter families",
+    )
+    share_single_adult: float = P(
+        0.55,
+        unit="share",
+        lo=0,
+        hi=1,
+        desc="share of families with one adult",
+        source="ACS 2022: share of low-income renter families with children headed by one parent",
+    )
+    p_children: list[float] = P(
+        [0.25, 0.27, 0.27, 0.13, 0.08],
+        unit="probabilities for 0..4 children",
+        desc="distribution of the number of children (0 to 4)",
+        source="ACS 2022 household size among low-income renters (rounded)",
+    )
+    groups: list[EquityGroup] = Field(
+        default_factory=_default_groups,
+        description="equity groups with structural-barrier multipliers",
+        json_schema_extra={"unit": "list", "source": "see each group"},
+    )
+    share_unemployed_start: float = P(
+        0.15,
+        unit="share",
+        lo=0,
+        hi=1,
+        desc="share of families whose main earner is out of work at the start",
+        source="BLS CPS 2023: unemployment and non-work among low-income renter heads (approx.)",
+    )
+    share_family_wage_start: float = P(
+        0.2,
+        unit="share of employed",
+        lo=0,
+        hi=1,
+        desc="share of employed main earners in a family-wage job at the start",
+        source="MIT Living Wage Calculator vs. BLS OEWS wage distribution (approx.)",
+    )
+    skill_beta_a: float = P(
+        2.0,
+        unit="Beta shape a",
+        lo=0.1,
+        hi=20,
+        desc="skill distribution Beta(a, b), a",
+        source=_SRC_ASSUMPTION,
+    )
+    skill_beta_b: float = P(
+        3.0,
+        unit="Beta shape b",
+        lo=0.1,
+        hi=20,
+        desc="skill distribution Beta(a, b), b",
+        source=_SRC_ASSUMPTION,
+    )
+    rent_median_usd: float = P(
+        1_350.0,
+        unit="USD/month",
+        lo=100,
+        hi=10_000,
+        desc="median monthly contract rent of the families' units",
+        source="HUD Fair Market Rents FY2024, 2-bedroom national median ~ $1,400",
+    )
+    rent_log_sd: float = P(
+        0.25,
+        unit="log-USD",
+        lo=0,
+        hi=2,
+        desc="spread (log standard deviation) of rents",
+        source="ACS 2022 gross rent distribution for 2-bedroom units (approx.)",
+    )
+    savings_mean_usd: float = P(
+        700.0,
+        unit="USD",
+        lo=0,
+        hi=100_000,
+        desc="mean starting savings among families with savings",
+        source="Federal Reserve SHED 2023: 37% could not cover a $400 emergency",
+    )
+    share_no_savings: float = P(
+        0.45,
+        unit="share",
+        lo=0,
+        hi=1,
+        desc="share of families starting with no savings",
+        source="Federal Reserve SHED 2023; FDIC 2021 (low-income renters)",
+    )
+    share_behind_start: float = P(
+        0.06,
+        unit="share",
+        lo=0,
+        hi=1,
+        desc="share of families behind on rent at the start (one month of arrears)",
+        source="Census Household Pulse Survey 2023: ~8% of renter households behind",
+    )
+    share_high_barrier: float = P(
+        0.18,
+        unit="share",
+        lo=0,
+        hi=1,
+        desc="share of families with high barriers to leaving shelter (long stayers)",
+        source=f"{_SRC_CULHANE}: 10-20% long-stay cluster; {_SRC_CALIBRATED}",
+    )
+
+
+class EconomyParams(Section):
+    """Job loss and finding, wages, training, expense shocks and rent increases."""
+
+    p_job_loss_low_wage_per_month: float = P(
+        0.03,
+        unit="probability/month",
+        lo=0,
+        hi=1,
+        desc="monthly hazard that a low-wage job ends",
+        source="BLS JOLTS 2023: layoffs and discharges plus quits without a new job, low-wage industries (approx.)",
+    )
+    p_job_loss_family_wage_per_month: float = P(
+        0.01,
+        unit="probability/month",
+        lo=0,
+        hi=1,
+        desc="monthly hazard that a family-wage job ends",
+        source="BLS JOLTS 2023: total layoffs ~1%/month",
+    )
+    p_job_find_per_month: float = P(
+        0.22,
+        unit="probability/month",
+        lo=0,
+        hi=1,
+        desc="monthly job-finding hazard of an unemployed main earner of average skill",
+        source="BLS CPS labor-force flows 2023: unemployed-to-employed ~ 20-25%/month",
+    )
+    skill_job_find_effect: float = P(
+        1.0,
+        unit="x per unit skill",
+        lo=0,
+        hi=5,
+        desc="job-finding hazard is multiplied by (0.5 + effect * skill)",
+        source=_SRC_ASSUMPTION,
+    )
+    p_family_wage_offer_max: float = P(
+        0.35,
+        unit="probability",
+        lo=0,
+        hi=1,
+        desc="chance a found job pays a family wage, at full skill (scales with skill squared)",
+        source=_SRC_ASSUMPTION,
+    )
+    p_promotion_per_month: float = P(
+        0.008,
+        unit="probability/month",
+        lo=0,
+        hi=1,
+        desc="monthly hazard of moving from a low-wage to a family-wage job, at full skill",
+        source="Urban Institute 2019 low-wage mobility: ~1 in 10 a year move up (approx.)",
+    )
+    low_wage_earnings_usd: float = P(
+        2_300.0,
+        unit="USD/month",
+        lo=0,
+        hi=20_000,
+        desc="median monthly household earnings in a low-wage job",
+        source="BLS OEWS 2023: ~$14/hour x 165 hours",
+    )
+    family_wage_earnings_usd: float = P(
+        4_600.0,
+        unit="USD/month",
+        lo=0,
+        hi=40_000,
+        desc="median monthly household earnings in a family-wage job",
+        source="MIT Living Wage Calculator 2024: 1 adult, 2 children ~ $28/hour",
+    )
+    earnings_log_sd: float = P(
+        0.2,
+        unit="log-USD",
+        lo=0,
+        hi=2,
+        desc="spread of earnings within a job type",
+        source="BLS OEWS 2023 within-occupation wage dispersion (approx.)",
+    )
+    wage_growth_per_year: float = P(
+        0.03,
+        unit="share/year",
+        lo=-0.5,
+        hi=0.5,
+        desc="yearly nominal wage growth while employed, applied monthly",
+        source="Atlanta Fed Wage Growth Tracker, lowest quartile 2023-24 (approx.)",
+    )
+    p_training_start_per_month: float = P(
+        0.004,
+        unit="probability/month",
+        lo=0,
+        hi=1,
+        desc="monthly chance that a main earner not in family-wage work starts occupational training on their own",
+        source=_SRC_ASSUMPTION,
+    )
+    training_months: int = P(
+        6,
+        unit="months",
+        lo=1,
+        hi=48,
+        desc="duration of an occupational training course",
+        source="Project QUEST and Year Up programme lengths (6-12 months)",
+    )
+    p_training_dropout_per_month: float = P(
+        0.04,
+        unit="probability/month",
+        lo=0,
+        hi=1,
+        desc="monthly drop-out hazard from training while stably housed",
+        source="Project QUEST RCT completion rates (Roder & Elliott 2019), approx.",
+    )
+    training_dropout_instability_multiplier: float = P(
+        3.0,
+        unit="x hazard",
+        lo=1,
+        hi=20,
+        desc="drop-out hazard multiplier while behind on rent, facing eviction or homeless",
+        source="Worksystems pilot: rent assistance raised completion 38% (seed 003)",
+    )
+    training_skill_gain: float = P(
+        0.25,
+        unit="skill units",
+        lo=0,
+        hi=1,
+        desc="skill gained on completing training (skill is capped at 1)",
+        source="sectoral training raised earnings 15-40% after 2-3 years (QUEST, Year Up)",
+    )
+    p_expense_shock_per_month: float = P(
+        0.08,
+        unit="probability/month",
+        lo=0,
+        hi=1,
+        desc="monthly chance of an unexpected expense (car, medical, ...)",
+        source="Federal Reserve SHED 2023: ~1 in 3 had a major unexpected expense a year",
+    )
+    expense_shock_mean_usd: float = P(
+        700.0,
+        unit="USD",
+        lo=0,
+        hi=100_000,
+        desc="mean size of an expense shock (exponentially distributed)",
+        source="JPMorgan Chase Institute 2016: median large unexpected expense ~ $600-$2,000",
+    )
+    rent_increase_per_year: float = P(
+        0.05,
+        unit="share/year",
+        lo=-0.5,
+        hi=1,
+        desc="mean yearly rent increase at the lease anniversary",
+        source="BLS CPI rent of primary residence 2023-24: ~5-6%/year",
+    )
+    rent_increase_sd: float = P(
+        0.03,
+        unit="share",
+        lo=0,
+        hi=1,
+        desc="spread of yearly rent increases between leases",
+        source="Apartment List / Zillow lease-renewal data (approx.)",
+    )
+
+
+class BenefitParams(Section):
+    """The benefit schedule (with cliffs, or the smooth Flexible Benefit Set) and families' response to it."""
+
+    schedule: str = P(
+        "cliff",
+        unit="name (registry)",
+        desc="benefit schedule: 'cliff' (status quo) or 'flexible' (Flexible Benefit Set, seed 004)",
+        source="seed 004 (Pathways to Prosperity and Well-Being)",
+    )
+    fpl_first_person_usd: float = P(
+        1_255.0,
+        unit="USD/month",
+        lo=0,
+        hi=10_000,
+        desc="federal poverty line for one person",
+        source="HHS Poverty Guidelines 2024: $15,060/year",
+    )
+    fpl_per_extra_person_usd: float = P(
+        448.0,
+        unit="USD/month",
+        lo=0,
+        hi=5_000,
+        desc="federal poverty line increment for each additional person",
+        source="HHS Poverty Guidelines 2024: $5,380/year",
+    )
+    max_benefit_per_person_usd: float = P(
+        230.0,
+        unit="USD/month/person",
+        lo=0,
+        hi=5_000,
+        desc="tapered benefits (SNAP-like) at zero earnings, per household member",
+        source="USDA SNAP FY2024 maximum allotment $975 for 4",
+    )
+    benefit_taper: float = P(
+        0.3,
+        unit="USD lost per USD earned",
+        lo=0,
+        hi=1,
+        desc="phase-out rate of tapered benefits as earnings rise",
+        source="USDA SNAP: benefits fall by 30% of net income",
+    )
+    cliff_benefit_per_child_usd: float = P(
+        450.0,
+        unit="USD/month/child",
+        lo=0,
+        hi=5_000,
+        desc="value of the cliff benefit (childcare subsidy, Medicaid-like) per child",
+        source="Child Care Aware 2023: average childcare price ~ $900/month; half covered (approx.)",
+    )
+    cliff_threshold_fpl: float = P(
+        2.0,
+        unit="x poverty line",
+        lo=0,
+        hi=10,
+        desc="earnings above this multiple of the poverty line lose the whole cliff benefit",
+        source="state CCDF eligibility limits ~ 200% FPL (approx.)",
+    )
+    flexible_phaseout_band_fpl: float = P(
+        1.5,
+        unit="x poverty line",
+        lo=0.01,
+        hi=10,
+        desc="Flexible Benefit Set: the cliff benefit phases out linearly over this band above the threshold",
+        source="seed 004 (Flexible Benefit Set); Atlanta Fed CLIFF tool design",
+    )
+    p_decline_raise_if_net_loss: float = P(
+        0.5,
+        unit="probability",
+        lo=0,
+        hi=1,
+        desc="chance a family turns down a raise or better job that would lower its net resources",
+        source="Atlanta Fed 2019 'benefit cliffs' survey evidence (approx.)",
+    )
+
+
+class BudgetParams(Section):
+    """How income, rent and essentials move savings and arrears."""
+
+    essentials_base_usd: float = P(
+        350.0,
+        unit="USD/month",
+        lo=0,
+        hi=20_000,
+        desc="essential non-rent spending of a household (food, transport, utilities)",
+        source="MIT Living Wage Calculator 2024 / United Way ALICE budgets (approx.)",
+    )
+    essentials_per_person_usd: float = P(
+        220.0,
+        unit="USD/month/person",
+        lo=0,
+        hi=5_000,
+        desc="essential spending for each household member",
+        source="MIT Living Wage Calculator 2024 / United Way ALICE budgets (approx.)",
+    )
+    share_surplus_saved: float = P(
+        0.25,
+        unit="share",
+        lo=0,
+        hi=1,
+        desc="share of a month's surplus that goes to savings (the rest is consumed)",
+        source=_SRC_ASSUMPTION,
+    )
+    doubled_up_contribution_usd: float = P(
+        250.0,
+        unit="USD/month",
+        lo=0,
+        hi=10_000,
+        desc="what a doubled-up family contributes to its host household",
+        source=_SRC_ASSUMPTION,
+    )
+    subsidized_rent_share_of_income: float = P(
+        0.3,
+        unit="share of income",
+        lo=0,
+        hi=1,
+        desc="tenant rent share with a long-term subsidy (voucher)",
+        source="HUD Housing Choice Voucher rule: 30% of adjusted income",
+    )
+
+
+class HousingParams(Section):
+    """Housing transitions: arrears -> filing -> eviction -> doubled up -> shelter, exits and returns."""
+
+    p_filing_per_month_behind: float = P(
+        0.05,
+        unit="probability/month",
+        lo=0,
+        hi=1,
+        desc="monthly hazard a landlord files for eviction per month of rent owed (capped at filing_arrears_cap_months)",
+        source=f"{_SRC_EVICTION_LAB}; {_SRC_CALIBRATED}",
+    )
+    filing_arrears_cap_months: float = P(
+        2.0,
+        unit="months of rent",
+        lo=0.1,
+        hi=24,
+        desc="arrears beyond this many months of rent do not raise the filing hazard further",
+        source=_SRC_ASSUMPTION,
+    )
+    p_informal_move_per_month_behind: float = P(
+        0.01,
+        unit="probability/month",
+        lo=0,
+        hi=1,
+        desc="monthly chance a family behind on rent leaves informally (doubles up) before any filing",
+        source="Desmond 2016 'Evicted': informal evictions outnumber formal ones (approx.)",
+    )
+    p_case_decided_per_month: float = P(
+        0.6,
+        unit="probability/month",
+        lo=0,
+        hi=1,
+        desc="monthly chance an eviction case that is still unpaid reaches judgment",
+        source="Eviction Lab case timelines: most cases resolve within 1-2 months",
+    )
+    p_eviction_given_judgment: float = P(
+        0.55,
+        unit="probability",
+        lo=0,
+        hi=1,
+        desc="chance a decided, unpaid case ends in an executed eviction (else a payment agreement)",
+        source=f"{_SRC_EVICTION_LAB}: ~40% of filings end in eviction; {_SRC_CALIBRATED}",
+    )
+    p_doubled_up_exit_per_month: float = P(
+        0.08,
+        unit="probability/month",
+        lo=0,
+        hi=1,
+        desc="monthly chance a doubled-up family finds its own rental (times employment and landlord multipliers)",
+        source=_SRC_ASSUMPTION,
+    )
+    p_shelter_exit_per_month: float = P(
+        0.5,
+        unit="probability/month",
+        lo=0,
+        hi=1,
+        desc="monthly chance a family with ordinary barriers leaves shelter on its own",
+        source=f"{_SRC_CULHANE}: temporary cluster stays ~ 1-2 months; {_SRC_CALIBRATED}",
+    )
+    high_barrier_exit_multiplier: float = P(
+        0.12,
+        unit="x hazard",
+        lo=0,
+        hi=1,
+        desc="multiplier on shelter exits for high-barrier families (long stayers)",
+        source=f"{_SRC_CULHANE}: long stays ~ 8-12 months; {_SRC_CALIBRATED}",
+    )
+    share_shelter_exits_to_doubled_up: float = P(
+        0.3,
+        unit="share",
+        lo=0,
+        hi=1,
+        desc="share of self-resolved shelter exits that go to doubling up rather than an own lease",
+        source="HUD AHAR 2020: exits to family/friends ~ 25-35% (approx.)",
+    )
+    p_rapid_rehousing_per_month: float = P(
+        0.06,
+        unit="probability/month",
+        lo=0,
+        hi=1,
+        desc="monthly chance a sheltered family is placed by the status-quo rapid re-housing programme",
+        source="HUD AHAR/SPM: ~ 15-25% of family shelter exits to RRH (approx.)",
+    )
+    p_voucher_per_month: float = P(
+        0.01,
+        unit="probability/month",
+        lo=0,
+        hi=1,
+        desc="monthly chance a sheltered family receives a long-term subsidy (voucher)",
+        source="HUD Family Options Study: vouchers scarce; ~1 in 4 eligible families served nationally",
+    )
+    rrh_subsidy_months: int = P(
+        6,
+        unit="months",
+        lo=1,
+        hi=60,
+        desc="duration of a status-quo rapid re-housing subsidy",
+        source="HUD Family Options Study: median RRH duration ~ 7 months",
+    )
+    rrh_subsidy_share: float = P(
+        0.7,
+        unit="share of rent",
+        lo=0,
+        hi=1,
+        desc="share of rent covered by a status-quo rapid re-housing subsidy",
+        source="HUD Family Options Study (approx.)",
+    )
+    p_voucher_exit_per_month: float = P(
+        0.005,
+        unit="probability/month",
+        lo=0,
+        hi=1,
+        desc="monthly chance a family leaves its long-term subsidy (to unsubsidised housing)",
+        source="HUD Picture of Subsidized Households: median voucher tenure ~ 8-10 years",
+    )
+    rent_market_multiplier: float = P(
+        1.05,
+        unit="x median rent",
+        lo=0.1,
+        hi=5,
+        desc="rent of a new lease relative to the population's median rent (new leases cost more)",
+        source="Apartment List 2024: new-lease vs renewal gap (approx.)",
+    )
+
+
+class HelpSeekingParams(Section):
+    """Help seeking at the shelter / coordinated-entry front door."""
+
+    p_seek_help_behind_per_month: float = P(
+        0.05,
+        unit="probability/month",
+        lo=0,
+        hi=1,
+        desc="monthly chance a family behind on rent asks for help at the front door",
+        source=_SRC_ASSUMPTION,
+    )
+    p_seek_help_filed_per_month: float = P(
+        0.25,
+        unit="probability/month",
+        lo=0,
+        hi=1,
+        desc="monthly chance a family facing an eviction filing asks for help",
+        source=_SRC_ASSUMPTION,
+    )
+    p_seek_help_doubled_up_per_month: float = P(
+        0.15,
+        unit="probability/month",
+        lo=0,
+        hi=1,
+        desc="monthly chance a doubled-up family asks for shelter at the front door",
+        source=f"{_SRC_CULHANE}; {_SRC_CALIBRATED}",
+    )
+    p_shelter_admission: float = P(
+        0.9,
+        unit="probability",
+        lo=0,
+        hi=1,
+        desc="chance a doubled-up family asking for shelter is admitted (else diverted back)",
+        source=_SRC_ASSUMPTION,
+    )
+    engagement_loss_per_intake: float = P(
+        0.1,
+        unit="share",
+        lo=0,
+        hi=1,
+        desc="engagement lost with each intake (administrative burden: telling one's story again)",
+        source="seed 004 (administrative burden); Herd & Moynihan 2018",
+    )
+    engagement_recovery_per_month: float = P(
+        0.02,
+        unit="per month",
+        lo=0,
+        hi=1,
+        desc="engagement regained each month toward 1 without a new intake",
+        source=_SRC_ASSUMPTION,
+    )
+
+
+class TurnoverParams(Section):
+    """Families moving out of the service area, replaced by newcomers (rate 0 = closed cohort)."""
+
+    p_move_out_per_month: float = P(
+        0.01,
+        unit="probability/month",
+        lo=0,
+        hi=1,
+        desc="monthly chance a family leaves the service area; a newcomer takes its place",
+        source="ACS 2022: ~ 12% of low-income renters move county a year (approx.)",
+    )
+
+
+class CostParams(Section):
+    """Public unit costs, per family per month."""
+
+    shelter_usd: float = P(
+        4_800.0,
+        unit="USD/family-month (2013)",
+        lo=0,
+        hi=50_000,
+        desc="emergency shelter",
+        source=_SRC_FOS,
+    )
+    rapid_rehousing_usd: float = P(
+        880.0,
+        unit="USD/family-month (2013)",
+        lo=0,
+        hi=50_000,
+        desc="rapid re-housing (subsidy plus services)",
+        source=_SRC_FOS,
+    )
+    long_term_subsidy_usd: float = P(
+        1_160.0,
+        unit="USD/family-month (2013)",
+        lo=0,
+        hi=50_000,
+        desc="long-term subsidy (voucher)",
+        source=_SRC_FOS,
+    )
+
+
+class AgencyParams(Section):
+    """The agency network and its staff (services act on them in the service-system issue)."""
+
+    n_employment_providers: int = P(
+        3,
+        unit="agencies",
+        lo=1,
+        hi=50,
+        desc="community employment providers (Aligned Partners Network members)",
+        source="seed 003 (Worksystems Aligned Partners Network)",
+    )
+    career_coaches_per_provider: int = P(
+        3,
+        unit="staff",
+        lo=0,
+        hi=200,
+        desc="career coaches at each employment provider",
+        source=_SRC_ASSUMPTION,
+    )
+    financial_coaches: int = P(
+        3,
+        unit="staff",
+        lo=0,
+        hi=200,
+        desc="financial coaches at the financial-coaching organisation",
+        source=_SRC_ASSUMPTION,
+    )
+    rent_assistance_coordinators: int = P(
+        4,
+        unit="staff",
+        lo=0,
+        hi=200,
+        desc="rent-assistance coordinators at the housing hub",
+        source="seed 003 (housing hub)",
+    )
+    caseload_cap: int = P(
+        20,
+        unit="households per staff",
+        lo=1,
+        hi=500,
+        desc="caseload capacity of each staff member",
+        source="OrgCode; intensive case management 1:20 (DESIGN.md §7)",
+    )
+    base_relationship_strength: float = P(
+        0.3,
+        unit="0-1",
+        lo=0,
+        hi=1,
+        desc="starting strength (trust) of referral relationships between agencies",
+        source=_SRC_ASSUMPTION,
+    )
+
+
+class ScheduleParams(Section):
+    """The month's process order (names from the process registry; see ``sysmodel processes``)."""
+
+    processes: list[str] = Field(
+        default_factory=lambda: [
+            "turnover",
+            "economy",
+            "benefits",
+            "budget",
+            "housing",
+            "help_seeking",
+        ],
+        description="process names run each month, in order",
+        json_schema_extra={"unit": "list of names", "source": "DESIGN.md §3"},
+    )
+
+
+class Params(Section):
+    """All parameters of a sysmodel run. A scenario file overrides some of them."""
+
+    time: TimeParams = Field(default_factory=TimeParams)
+    population: PopulationParams = Field(default_factory=PopulationParams)
+    economy: EconomyParams = Field(default_factory=EconomyParams)
+    benefits: BenefitParams = Field(default_factory=BenefitParams)
+    budget: BudgetParams = Field(default_factory=BudgetParams)
+    housing: HousingParams = Field(default_factory=HousingParams)
+    help_seeking: HelpSeekingParams = Field(default_factory=HelpSeekingParams)
+    turnover: TurnoverParams = Field(default_factory=TurnoverParams)
+    costs: CostParams = Field(default_factory=CostParams)
+    agencies: AgencyParams = Field(default_factory=AgencyParams)
+    schedule: ScheduleParams = Field(default_factory=ScheduleParams)
+
+    @model_validator(mode="after")
+    def _check_distributions(self) -> Params:
+        pop = self.population
+        if len(pop.p_children) != 5 or any(p < 0 for p in pop.p_children):
+            raise ValueError(
+                "population.p_children must be 5 non-negative probabilities (for 0 to 4 children)"
+            )
+        if abs(sum(pop.p_children) - 1.0) > 1e-6:
+            raise ValueError(f"population.p_children must sum to 1, got {sum(pop.p_children):.6g}")
+        if not pop.groups:
+            raise ValueError("population.groups must list at least one equity group")
+        if abs(sum(g.share for g in pop.groups) - 1.0) > 1e-6:
+            raise ValueError(
+                f"population.groups shares must sum to 1, got {sum(g.share for g in pop.groups):.6g}"
+            )
+        names = [g.name for g in pop.groups]
+        if len(set(names)) != len(names):
+            raise ValueError(f"population.groups names must be unique, got {names}")
+        return self
+
+    def with_overrides(self, overrides: dict[str, Any]) -> Params:
+        """Return a validated copy with dotted-key overrides applied, e.g. ``{"economy.p_job_find_per_month": 0.3}``."""
+        data = self.model_dump()
+        for key, value in overrides.items():
+            set_dotted(data, key, value)
+        return Params.model_validate(data)
+
+    def flat(self) -> dict[str, Any]:
+        """All scalar parameters as one flat ``{"section.name": value}`` dict (lists kept as lists)."""
+        out: dict[str, Any] = {}
+        for section, values in self.model_dump().items():
+            for key, value in values.items():
+                out[f"{section}.{key}"] = value
+        return out
+
+
+def set_dotted(data: dict[str, Any], key: str, value: Any) -> None:
+    """Set ``data["a"]["b"] = value`` for ``key="a.b"``, creating nested dicts as needed."""
+    parts = key.split(".")
+    node = data
+    for part in parts[:-1]:
+        node = node.setdefault(part, {})
+        if not isinstance(node, dict):
+            raise KeyError(key)
+    node[parts[-1]] = value
+
+
+@dataclass(frozen=True)
+class ParamSpec:
+    """What the schema says about one parameter: used by the CLI, sensitivity analysis and dashboard."""
+
+    path: str
+    default: Any
+    unit: str
+    lo: float | None
+    hi: float | None
+    description: str
+    source: str
+    kind: str  # "float", "int", "choice", "list"
+    choices: tuple[str, ...] = ()
+
+
+def _bounds(field: Any) -> tuple[float | None, float | None]:
+    lo = hi = None
+    for m in field.metadata:
+        if hasattr(m, "ge"):
+            lo = m.ge
+        if hasattr(m, "le"):
+            hi = m.le
+    return lo, hi
+
+
+def field_info(path: str) -> Any | None:
+    """The pydantic FieldInfo of a dotted parameter path, or None if there is no such parameter."""
+    parts = path.split(".")
+    cls: Any = Params
+    field = None
+    for part in parts:
+        fields = getattr(cls, "model_fields", None)
+        if fields is None or part not in fields:
+            return None
+        field = fields[part]
+        cls = field.annotation
+    return field
+
+
+def param_specs() -> list[ParamSpec]:
+    """Every parameter of the schema, in declaration order."""
+    defaults = Params()
+    specs: list[ParamSpec] = []
+    for section, sfield in Params.model_fields.items():
+        for name, field in sfield.annotation.model_fields.items():
+            extra = field.json_schema_extra or {}
+            lo, hi = _bounds(field)
+            default = getattr(getattr(defaults, section), name)
+            ann = field.annotation
+            if ann is bool:
+                kind = "bool"
+            elif ann is int:
+                kind = "int"
+            elif ann is float:
+                kind = "float"
+            elif getattr(ann, "__origin__", None) is Literal:
+                kind = "choice"
+            else:
+                kind = "list"
+            choices = tuple(getattr(ann, "__args__", ())) if kind == "choice" else ()
+            if (
+                kind == "list"
+                and isinstance(default, list)
+                and default
+                and isinstance(default[0], BaseModel)
+            ):
+                default = [g.model_dump() for g in default]
+            specs.append(
+                ParamSpec(
+                    path=f"{section}.{name}",
+                    default=default,
+                    unit=extra.get("unit", ""),
+                    lo=lo,
+                    hi=hi,
+                    description=field.description or "",
+                    source=extra.get("source", ""),
+                    kind=kind,
+                    choices=choices,
+                )
+            )
+    return specs

@@ -1,0 +1,289 @@
+"""The family arrays (struct of arrays) and the synthetic population that fills them.
+
+One :class:`Population` owned by the model holds every family's state as numpy columns, one row per
+household slot. Monthly processes work on whole columns at once. :class:`sysmodel.agents.Family` is a thin
+Mesa agent whose attributes read and write its row here.
+
+With turnover a family that leaves frees its row and a newcomer (new family id) takes it; the leaving
+family's record is kept (:meth:`Population.retire`) so the per-family table covers everyone who lived in
+the service area during the run.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.special import betaincinv
+
+from .params import Params
+from .streams import Streams
+
+__all__ = [
+    "Population",
+    "COLUMNS",
+    "STABLE",
+    "BEHIND",
+    "FILED",
+    "DOUBLED_UP",
+    "SHELTER",
+    "REHOUSED",
+    "SUBSIDIZED",
+    "UNEMPLOYED",
+    "LOW_WAGE",
+    "FAMILY_WAGE",
+    "HOUSED_PAYING",
+    "HOMELESS",
+]
+
+# Housing states (codes match sysmodel.params.HOUSING_STATES).
+STABLE, BEHIND, FILED, DOUBLED_UP, SHELTER, REHOUSED, SUBSIDIZED = range(7)
+# States in which a family holds its own lease and owes rent.
+HOUSED_PAYING = (STABLE, BEHIND, FILED, REHOUSED, SUBSIDIZED)
+HOMELESS = (SHELTER,)
+# Employment states of the main earner (codes match sysmodel.params.EMPLOYMENT_STATES).
+UNEMPLOYED, LOW_WAGE, FAMILY_WAGE = range(3)
+
+# name -> (dtype, fill value, description). Every family column is declared here once.
+COLUMNS: dict[str, tuple[str, float, str]] = {
+    "fid": ("i8", -1, "family id (a newcomer in a freed row gets a new id)"),
+    "group": ("i1", 0, "equity group index (population.groups)"),
+    "adults": ("i1", 1, "adults in the household (1-2)"),
+    "children": ("i1", 0, "children in the household (0-4)"),
+    "high_barrier": ("?", False, "high barriers to leaving shelter (long-stayer type)"),
+    "emp": ("i1", UNEMPLOYED, "employment state of the main earner"),
+    "earnings": ("f8", 0.0, "household earnings, USD/month"),
+    "skill": ("f8", 0.0, "skill level, 0-1"),
+    "training_left": ("i2", 0, "months of training left (0 = not in training)"),
+    "benefits": ("f8", 0.0, "benefits received, USD/month"),
+    "expense_shock": ("f8", 0.0, "unexpected expense this month, USD"),
+    "rent": ("f8", 0.0, "contract rent of the family's (last) unit, USD/month"),
+    "lease_month": ("i1", 0, "calendar month (0-11) of the lease anniversary"),
+    "savings": ("f8", 0.0, "savings, USD"),
+    "arrears": ("f8", 0.0, "rent arrears owed to the current landlord, USD"),
+    "debt": ("f8", 0.0, "other debt (arrears left behind after losing housing), USD"),
+    "housing": ("i1", STABLE, "housing state"),
+    "months_in_state": ("i2", 0, "months in the current housing state"),
+    "subsidy_left": ("i2", 0, "months left of a time-limited subsidy"),
+    "subsidy_share": ("f8", 0.0, "share of rent covered by a time-limited subsidy"),
+    "engagement": ("f8", 1.0, "engagement with services, 0-1 (falls with each intake)"),
+    "sought_help": ("?", False, "asked for help at the front door this month"),
+    "front_door_contacts": ("i4", 0, "times the family asked for help at the front door"),
+    "intakes": ("i4", 0, "intakes/assessments gone through (administrative burden)"),
+    "ever_sheltered": (
+        "?",
+        False,
+        "has ever been in shelter (lifetime; decides first-time vs return entries)",
+    ),
+    "episodes": ("i2", 0, "shelter (homeless) episodes since recording started"),
+    "months_homeless": ("i4", 0, "months in shelter since recording started"),
+    "evictions": ("i2", 0, "executed evictions since recording started"),
+    "filings": ("i2", 0, "eviction filings since recording started"),
+    "trainings_started": ("i2", 0, "training courses started"),
+    "trainings_completed": ("i2", 0, "training courses completed"),
+    "first_shelter_month": (
+        "i4",
+        -1,
+        "month of first shelter entry since recording started (-1 none)",
+    ),
+    "last_housing_exit_month": (
+        "i4",
+        -1,
+        "month of the latest exit from shelter to housing (-1 none)",
+    ),
+    "entered_month": ("i4", 0, "month the family entered the service area (0 = present at start)"),
+    "income_start": (
+        "f8",
+        0.0,
+        "earnings + benefits when recording started or on arrival, USD/month",
+    ),
+    "emp_start": ("i1", 0, "employment state when recording started or on arrival"),
+    "savings_start": ("f8", 0.0, "savings when recording started or on arrival, USD"),
+}
+
+# Counters reset when recording starts (after burn-in).
+_COUNTERS = (
+    "episodes",
+    "months_homeless",
+    "evictions",
+    "filings",
+    "trainings_started",
+    "trainings_completed",
+    "front_door_contacts",
+    "intakes",
+)
+
+
+class Population:
+    """Struct-of-arrays store of every family's state: one numpy column per attribute in ``COLUMNS``."""
+
+    # Declared for readers and type checkers; allocated in __init__ from COLUMNS.
+    fid: np.ndarray
+    group: np.ndarray
+    adults: np.ndarray
+    children: np.ndarray
+    high_barrier: np.ndarray
+    emp: np.ndarray
+    earnings: np.ndarray
+    skill: np.ndarray
+    training_left: np.ndarray
+    benefits: np.ndarray
+    expense_shock: np.ndarray
+    rent: np.ndarray
+    lease_month: np.ndarray
+    savings: np.ndarray
+    arrears: np.ndarray
+    debt: np.ndarray
+    housing: np.ndarray
+    months_in_state: np.ndarray
+    subsidy_left: np.ndarray
+    subsidy_share: np.ndarray
+    engagement: np.ndarray
+    sought_help: np.ndarray
+    front_door_contacts: np.ndarray
+    intakes: np.ndarray
+    ever_sheltered: np.ndarray
+    episodes: np.ndarray
+    months_homeless: np.ndarray
+    evictions: np.ndarray
+    filings: np.ndarray
+    trainings_started: np.ndarray
+    trainings_completed: np.ndarray
+    first_shelter_month: np.ndarray
+    last_housing_exit_month: np.ndarray
+    entered_month: np.ndarray
+    income_start: np.ndarray
+    emp_start: np.ndarray
+    savings_start: np.ndarray
+
+    def __init__(self, n: int):
+        self.n = int(n)
+        for name, (dtype, fill, _) in COLUMNS.items():
+            setattr(self, name, np.full(self.n, fill, dtype=dtype))
+        self.next_fid = 0
+        self._retired: list[dict[str, np.ndarray]] = []
+
+    # --- derived quantities -------------------------------------------------------------------
+    @property
+    def size(self) -> np.ndarray:
+        """Household size (adults + children)."""
+        return self.adults.astype(np.int16) + self.children
+
+    @property
+    def income(self) -> np.ndarray:
+        """Monthly income: earnings plus benefits, USD."""
+        return self.earnings + self.benefits
+
+    def column(self, name: str) -> np.ndarray:
+        """The array of one column (for views and tests)."""
+        if name not in COLUMNS:
+            raise KeyError(f"no family column {name!r}; columns are {', '.join(COLUMNS)}")
+        return getattr(self, name)
+
+    # --- synthesis ----------------------------------------------------------------------------
+    def fill(
+        self, rows: np.ndarray, params: Params, streams: Streams, process: str, month: int
+    ) -> None:
+        """Draw new families into ``rows`` from the synthetic population (start-up and newcomers).
+
+        Every draw is one value per row from the named stream, so a row's new family depends only on
+        (seed, process, month, row).
+        """
+        pp, ep = params.population, params.economy
+        if rows.size == 0:
+            return
+
+        def u(draw: str) -> np.ndarray:
+            return streams.uniform(process, month, draw)[rows]
+
+        def z(draw: str) -> np.ndarray:
+            return streams.normal(process, month, draw)[rows]
+
+        k = rows.size
+        self.fid[rows] = np.arange(self.next_fid, self.next_fid + k)
+        self.next_fid += k
+        shares = np.cumsum([g.share for g in pp.groups])
+        self.group[rows] = np.minimum(
+            np.searchsorted(shares, u("group"), side="right"), len(shares) - 1
+        )
+        self.adults[rows] = np.where(u("adults") < pp.share_single_adult, 1, 2)
+        cum_children = np.cumsum(pp.p_children)
+        self.children[rows] = np.minimum(
+            np.searchsorted(cum_children, u("children"), side="right"), 4
+        )
+        self.high_barrier[rows] = u("barrier") < pp.share_high_barrier
+        self.skill[rows] = betaincinv(
+            pp.skill_beta_a, pp.skill_beta_b, u("skill")
+        )  # inverse CDF: one uniform a row
+
+        employed = u("employed") >= pp.share_unemployed_start
+        family_wage = employed & (
+            u("family_wage") < pp.share_family_wage_start * (0.5 + self.skill[rows])
+        )
+        self.emp[rows] = np.where(
+            family_wage, FAMILY_WAGE, np.where(employed, LOW_WAGE, UNEMPLOYED)
+        )
+        wage_mult = np.array([g.wage_multiplier for g in pp.groups])[self.group[rows]]
+        self.earnings[rows] = job_earnings(self.emp[rows], z("earnings"), wage_mult, ep)
+        self.training_left[rows] = 0
+
+        self.rent[rows] = pp.rent_median_usd * np.exp(pp.rent_log_sd * z("rent"))
+        self.lease_month[rows] = np.floor(u("lease") * 12).astype(np.int8)
+        has_savings = u("has_savings") >= pp.share_no_savings
+        self.savings[rows] = np.where(
+            has_savings, -np.log1p(-u("savings")) * pp.savings_mean_usd, 0.0
+        )
+        behind = u("behind") < pp.share_behind_start
+        self.arrears[rows] = np.where(behind, self.rent[rows], 0.0)
+        self.debt[rows] = 0.0
+        self.housing[rows] = np.where(behind, BEHIND, STABLE)
+        self.months_in_state[rows] = 0
+        self.subsidy_left[rows] = 0
+        self.subsidy_share[rows] = 0.0
+        self.engagement[rows] = 1.0
+        self.sought_help[rows] = False
+        self.ever_sheltered[rows] = False
+        self.expense_shock[rows] = 0.0
+        for name in _COUNTERS:
+            getattr(self, name)[rows] = 0
+        self.first_shelter_month[rows] = -1
+        self.last_housing_exit_month[rows] = -1
+        self.entered_month[rows] = max(month, 0)
+        self.benefits[rows] = 0.0  # set by the benefits process in the family's first month
+        self.income_start[rows] = self.earnings[rows]
+        self.emp_start[rows] = self.emp[rows]
+        self.savings_start[rows] = self.savings[rows]
+
+    def start_recording(self) -> None:
+        """Reset event counters and take start values; called once when burn-in ends."""
+        for name in _COUNTERS:
+            getattr(self, name)[:] = 0
+        self.first_shelter_month[:] = -1
+        self.last_housing_exit_month[:] = -1
+        self.entered_month[:] = 0
+        self.income_start[:] = self.income
+        self.emp_start[:] = self.emp
+        self.savings_start[:] = self.savings
+        self._retired.clear()
+
+    # --- turnover -----------------------------------------------------------------------------
+    def retire(self, rows: np.ndarray, month: int) -> None:
+        """Keep the record of families leaving ``rows`` before newcomers overwrite them."""
+        if rows.size == 0:
+            return
+        record = {name: getattr(self, name)[rows].copy() for name in COLUMNS}
+        record["income"] = self.income[rows]
+        record["left_month"] = np.full(rows.size, month, dtype=np.int32)
+        self._retired.append(record)
+
+    def records(self) -> dict[str, np.ndarray]:
+        """Columns for every family that lived in the area while recording: those who left, then those present."""
+        current = {name: getattr(self, name).copy() for name in COLUMNS}
+        current["income"] = self.income
+        current["left_month"] = np.full(self.n, -1, dtype=np.int32)
+        parts = [*self._retired, current]
+        return {key: np.concatenate([p[key] for p in parts]) for key in current}
+
+
+def job_earnings(emp: np.ndarray, z: np.ndarray, wage_mult: np.ndarray, ep) -> np.ndarray:
+    """Monthly earnings of a job of type ``emp`` (log-normal around the type's median)."""
+    median = np.where(emp == FAMILY_WAGE, ep.family_wage_earnings_usd, ep.low_wage_earnings_usd)
+    return np.where(emp == UNEMPLOYED, 0.0, median * wage_mult * np.exp(ep.earnings_log_sd * z))

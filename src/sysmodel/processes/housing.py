@@ -1,0 +1,140 @@
+"""Housing transitions: arrears -> filing -> eviction -> doubled up; exits from shelter; subsidies end.
+
+Each family draws one uniform ``u`` a month for its main transition, and the possible exits of its
+state split [0, 1) into consecutive intervals (competing risks). This keeps the chain easy to read and
+lets the tests build the equivalent Markov chain from the parameters. Shelter *entries* happen at the
+front door (``help_seeking``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..population import (
+    BEHIND,
+    DOUBLED_UP,
+    FILED,
+    REHOUSED,
+    SHELTER,
+    STABLE,
+    SUBSIDIZED,
+    UNEMPLOYED,
+)
+from .base import PROCESSES, Process
+
+
+@PROCESSES.register("housing")
+class Housing(Process):
+    """Moves families between housing states for one month."""
+
+    summary = "arrears -> filing -> eviction -> doubled up; self-resolved and assisted exits; subsidies end"
+
+    def setup(self) -> None:
+        self.landlord_mult = np.array(
+            [g.landlord_multiplier for g in self.params.population.groups]
+        )
+
+    def new_lease_rent(self, rows: np.ndarray) -> np.ndarray:
+        """Rent of a newly leased unit: the market (a premium over the median) with the population's spread."""
+        pp = self.params.population
+        z = self.normal("new_rent")[rows]
+        return (
+            self.params.housing.rent_market_multiplier
+            * pp.rent_median_usd
+            * np.exp(pp.rent_log_sd * z)
+        )
+
+    def step(self, month: int) -> None:
+        pop, hp = self.pop, self.params.housing
+        h = pop.housing.copy()
+        u = self.uniform("transition")
+        u2 = self.uniform("outcome")
+        owes = pop.arrears > 0.005
+        landlord = self.landlord_mult[pop.group]
+
+        # Falling behind and catching up.
+        new = h.copy()
+        new[(h == STABLE) & owes] = BEHIND
+        new[(h == BEHIND) & ~owes] = STABLE
+
+        # Filing: hazard rises with arrears in months of rent, up to a cap. Subsidised tenants can be filed on too.
+        months_owed = np.minimum(
+            pop.arrears / np.maximum(pop.rent, 1.0), hp.filing_arrears_cap_months
+        )
+        p_file = np.minimum(1.0, hp.p_filing_per_month_behind * months_owed)
+        can_file = owes & ((h == BEHIND) | (h == REHOUSED) | (h == SUBSIDIZED))
+        filed = can_file & (u < p_file)
+        informal = (
+            (h == BEHIND) & owes & ~filed & (u < p_file + hp.p_informal_move_per_month_behind)
+        )
+        new[filed] = FILED
+
+        # Eviction cases: dismissed once paid; otherwise decided with some probability -> eviction or agreement.
+        case = h == FILED
+        dismissed = case & ~owes
+        decided = case & owes & (u < hp.p_case_decided_per_month)
+        evicted = decided & (u2 < hp.p_eviction_given_judgment)
+        agreement = decided & ~evicted
+        new[dismissed] = STABLE
+        new[agreement] = BEHIND
+        lost_home = evicted | informal
+        new[lost_home] = DOUBLED_UP
+
+        # Doubled up -> own lease (more likely when working; landlord barriers apply).
+        employed = pop.emp != UNEMPLOYED
+        p_du_exit = np.minimum(
+            1.0, hp.p_doubled_up_exit_per_month * np.where(employed, 1.0, 0.4) * landlord
+        )
+        du_exit = (h == DOUBLED_UP) & (u < p_du_exit)
+        new[du_exit] = STABLE
+
+        # Shelter exits: voucher, status-quo rapid re-housing, or self-resolved (own lease or doubled up).
+        sh = h == SHELTER
+        p_v = hp.p_voucher_per_month
+        p_rrh = hp.p_rapid_rehousing_per_month
+        p_self = hp.p_shelter_exit_per_month * np.where(
+            pop.high_barrier, hp.high_barrier_exit_multiplier, 1.0
+        )
+        voucher = sh & (u < p_v)
+        rrh = sh & ~voucher & (u < p_v + p_rrh)
+        self_exit = sh & ~voucher & ~rrh & (u < p_v + p_rrh + p_self)
+        to_doubled = self_exit & (u2 < hp.share_shelter_exits_to_doubled_up)
+        to_own = self_exit & ~to_doubled
+        new[voucher] = SUBSIDIZED
+        new[rrh] = REHOUSED
+        new[to_doubled] = DOUBLED_UP
+        new[to_own] = STABLE
+
+        # Subsidies: rapid re-housing runs out on its own clock; vouchers end rarely.
+        rh = (h == REHOUSED) & ~filed
+        pop.subsidy_left[rh] -= 1
+        rrh_ends = rh & (pop.subsidy_left <= 0)
+        new[rrh_ends] = np.where(owes[rrh_ends], BEHIND, STABLE)
+        voucher_ends = (h == SUBSIDIZED) & ~filed & (u < hp.p_voucher_exit_per_month)
+        new[voucher_ends] = np.where(owes[voucher_ends], BEHIND, STABLE)
+
+        # Bookkeeping for the state changes above.
+        pop.filings += filed
+        pop.evictions += evicted
+        pop.debt[lost_home] += pop.arrears[lost_home]
+        pop.arrears[lost_home] = 0.0
+        lost_subsidy = filed & ((h == REHOUSED) | (h == SUBSIDIZED))
+        pop.subsidy_left[lost_subsidy | rrh_ends] = 0
+        pop.subsidy_share[lost_subsidy | rrh_ends] = 0.0
+        pop.subsidy_left[rrh] = hp.rrh_subsidy_months
+        pop.subsidy_share[rrh] = hp.rrh_subsidy_share
+        leases = du_exit | to_own | rrh | voucher
+        rows = np.flatnonzero(leases)
+        pop.rent[rows] = self.new_lease_rent(rows)
+        pop.lease_month[rows] = month % 12
+        housed_from_shelter = sh & (voucher | rrh | to_own)
+        pop.last_housing_exit_month[housed_from_shelter] = month
+        pop.housing[:] = new
+
+        self.count("filings", filed.sum())
+        self.count("evictions", evicted.sum())
+        self.count("informal_moves", informal.sum())
+        self.count("cases_dismissed", dismissed.sum())
+        self.count("shelter_exits", (voucher | rrh | self_exit).sum())
+        self.count("exits_to_rrh", rrh.sum())
+        self.count("exits_to_voucher", voucher.sum())

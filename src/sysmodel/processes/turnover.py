@@ -1,0 +1,25 @@
+"""Turnover: families leave the service area and newcomers from the same synthetic population arrive."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .base import PROCESSES, Process
+
+
+@PROCESSES.register("turnover")
+class Turnover(Process):
+    """Each family leaves with a monthly probability; a newcomer (new family id) takes the freed row."""
+
+    summary = "families move out of the area; newcomers take their rows (rate 0 = closed cohort)"
+
+    def step(self, month: int) -> None:
+        rate = self.params.turnover.p_move_out_per_month
+        if rate <= 0:
+            return
+        leaving = np.flatnonzero(self.uniform("move_out") < rate)
+        if month >= 0:
+            self.pop.retire(leaving, month)
+        # Newcomers' attributes come from this process's stream, so they do not shift other draws.
+        self.pop.fill(leaving, self.params, self.model.streams, self.name, month)
+        self.count("moves_out", leaving.size)

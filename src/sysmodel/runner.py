@@ -1,0 +1,172 @@
+"""Running one simulation: scenario in, tidy tables and a manifest out."""
+
+from __future__ import annotations
+
+import datetime as dt
+import platform
+import subprocess
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from .model import SystemModel
+from .outputs import summarize, write_json_atomic, write_parquet_atomic
+from .params import Params
+from .scenario import Scenario, load_scenario
+
+__all__ = ["RunResult", "run_scenario", "code_revision", "package_versions"]
+
+_PACKAGES = (
+    "sysmodel",
+    "mesa",
+    "numpy",
+    "pandas",
+    "pydantic",
+    "networkx",
+    "scipy",
+    "pyarrow",
+    "SALib",
+)
+
+
+def package_versions() -> dict[str, str]:
+    """Installed versions of the packages a result depends on."""
+    out = {"python": platform.python_version()}
+    for name in _PACKAGES:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = "not installed"
+    return out
+
+
+def code_revision() -> str:
+    """The git commit of the sysmodel source (with ``+dirty`` if it has uncommitted changes), or ``unknown``."""
+    here = Path(__file__).resolve().parent
+    try:
+        rev = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=here, capture_output=True, text=True, timeout=5
+        )
+        if rev.returncode != 0:
+            return "unknown"
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--", "."],
+            cwd=here,
+            capture_output=True,
+            text=True,
+            timeout=5,
+        )
+        return rev.stdout.strip() + ("+dirty" if dirty.stdout.strip() else "")
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+
+
+@dataclass
+class RunResult:
+    """One finished run: the scenario, its resolved parameters, seed, tables and manifest."""
+
+    scenario: Scenario
+    seed: int
+    monthly: pd.DataFrame
+    families: pd.DataFrame
+    manifest: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def params(self) -> Params:
+        return self.scenario.params
+
+    def summary(self) -> dict[str, float]:
+        """Headline outcomes over the recorded months (see :func:`sysmodel.outputs.summarize`)."""
+        return summarize(self.monthly, self.families)
+
+    def save(self, out_dir: str | Path) -> Path:
+        """Write ``monthly.parquet``, ``families.parquet``, ``summary.json`` and, last, ``manifest.json``.
+
+        Each file is written atomically; the manifest is written last, so its presence marks a complete run.
+        """
+        out = Path(out_dir)
+        out.mkdir(parents=True, exist_ok=True)
+        write_parquet_atomic(self.monthly, out / "monthly.parquet")
+        write_parquet_atomic(self.families, out / "families.parquet")
+        write_json_atomic(self.summary(), out / "summary.json")
+        write_json_atomic(self.manifest, out / "manifest.json")
+        return out
+
+
+def _as_scenario(scenario: Scenario | Params | str | Path | None) -> Scenario:
+    if scenario is None:
+        return Scenario(name="defaults", description="built-in defaults")
+    if isinstance(scenario, Scenario):
+        return scenario
+    if isinstance(scenario, Params):
+        return Scenario(
+            name="custom",
+            description="parameters given in Python",
+            params=scenario,
+            overrides=scenario.model_dump(),
+        )
+    return load_scenario(scenario)
+
+
+def run_scenario(
+    scenario: Scenario | Params | str | Path | None = None,
+    *,
+    seed: int = 0,
+    months: int | None = None,
+    families: int | None = None,
+    overrides: dict[str, Any] | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> RunResult:
+    """Run one simulation and return its tables and manifest.
+
+    Args:
+        scenario: a scenario file path, a loaded :class:`Scenario`, a :class:`Params`, or None for defaults.
+        seed: run seed; the same scenario and seed give identical results.
+        months: recorded months (overrides ``time.months``).
+        families: number of families (overrides ``population.n_families``).
+        overrides: extra dotted-key overrides, e.g. ``{"economy.p_job_find_per_month": 0.3}``.
+        progress: ``progress(done, total)`` called after each month.
+    """
+    sc = _as_scenario(scenario)
+    extra = dict(overrides or {})
+    if months is not None:
+        extra["time.months"] = months
+    if families is not None:
+        extra["population.n_families"] = families
+    if extra:
+        sc = sc.with_overrides(extra)
+    started = dt.datetime.now(dt.UTC)
+    model = SystemModel(sc.params, rng=seed)
+    model.run(progress=progress)
+    finished = dt.datetime.now(dt.UTC)
+    manifest = {
+        "scenario": {
+            "name": sc.name,
+            "description": sc.description,
+            "file": sc.path,
+            "overrides": sc.overrides,
+        },
+        "seed": seed,
+        "parameters": sc.params.model_dump(),
+        "process_order": model.process_order,
+        "months_recorded": sc.params.time.months,
+        "burn_in_months": sc.params.time.burn_in_months,
+        "families": sc.params.population.n_families,
+        "versions": package_versions(),
+        "code_revision": code_revision(),
+        "started": started.isoformat(),
+        "finished": finished.isoformat(),
+        "elapsed_seconds": (finished - started).total_seconds(),
+        "files": ["monthly.parquet", "families.parquet", "summary.json"],
+    }
+    return RunResult(
+        scenario=sc,
+        seed=seed,
+        monthly=model.monthly_table(),
+        families=model.family_table(),
+        manifest=manifest,
+    )
