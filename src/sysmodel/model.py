@@ -52,14 +52,19 @@ class SystemModel(Model):
         self.streams = Streams(self.seed, pp.n_families)
         self.population = Population(pp.n_families)
         self.month = -self.params.time.burn_in_months
-        self.population.fill(
-            np.arange(pp.n_families), self.params, self.streams, "population", self.month
-        )
-        self.families = [Family(self, row) for row in range(pp.n_families)]
-        self.agency_network, self.agencies = place_agencies(self, self.seed)
         self.benefit_schedule: BenefitSchedule = BENEFIT_SCHEDULES.get(
             self.params.benefits.schedule
         )(self.params.benefits)
+        self.population.fill(
+            np.arange(pp.n_families),
+            self.params,
+            self.streams,
+            "population",
+            self.month,
+            self.benefit_schedule,
+        )
+        self.families = [Family(self, row) for row in range(pp.n_families)]
+        self.agency_network, self.agencies = place_agencies(self, self.seed)
 
         names = list(processes) if processes is not None else list(self.params.schedule.processes)
         self.processes: list[Process] = [PROCESSES.get(name)(self) for name in names]

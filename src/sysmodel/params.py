@@ -177,12 +177,12 @@ class PopulationParams(Section):
         source="BLS CPS 2023: unemployment and non-work among low-income renter heads (approx.)",
     )
     share_family_wage_start: float = P(
-        0.2,
+        0.3,
         unit="share of employed",
         lo=0,
         hi=1,
-        desc="share of employed main earners in a family-wage job at the start",
-        source="MIT Living Wage Calculator vs. BLS OEWS wage distribution (approx.)",
+        desc="chance an employed main earner starts in a family-wage job, at skill 0.5 (scaled by 0.5 + skill)",
+        source="set near the model's long-run family-wage share so runs start close to equilibrium; MIT Living Wage Calculator vs. BLS OEWS (approx.)",
     )
     skill_beta_a: float = P(
         2.0,
@@ -508,6 +508,22 @@ class BudgetParams(Section):
         hi=1,
         desc="share of a month's surplus that goes to savings (the rest is consumed)",
         source=_SRC_ASSUMPTION,
+    )
+    share_surplus_to_debt: float = P(
+        0.25,
+        unit="share",
+        lo=0,
+        hi=1,
+        desc="share of a month's surplus (after arrears) that repays other debt",
+        source=_SRC_ASSUMPTION,
+    )
+    savings_spend_rate_per_month: float = P(
+        0.04,
+        unit="share of savings/month",
+        lo=0,
+        hi=1,
+        desc="share of savings spent each month on irregular needs (keeps savings at low-income levels)",
+        source="Federal Reserve SCF 2022 / SHED 2023: median liquid savings of low-income renters ~ $1,000-2,000 (approx.)",
     )
     doubled_up_contribution_usd: float = P(
         250.0,

@@ -15,6 +15,7 @@ import numpy as np
 from scipy.special import betaincinv
 
 from .params import Params
+from .policies import BenefitSchedule
 from .streams import Streams
 
 __all__ = [
@@ -38,6 +39,16 @@ __all__ = [
 STABLE, BEHIND, FILED, DOUBLED_UP, SHELTER, REHOUSED, SUBSIDIZED = range(7)
 # States in which a family holds its own lease and owes rent.
 HOUSED_PAYING = (STABLE, BEHIND, FILED, REHOUSED, SUBSIDIZED)
+N_HOUSING_STATES = 7
+
+
+def state_mask(states: tuple[int, ...]) -> np.ndarray:
+    """A lookup table: ``state_mask(S)[housing]`` is True where a family's state is in S (faster than isin)."""
+    table = np.zeros(N_HOUSING_STATES, dtype=bool)
+    table[list(states)] = True
+    return table
+
+
 HOMELESS = (SHELTER,)
 # Employment states of the main earner (codes match sysmodel.params.EMPLOYMENT_STATES).
 UNEMPLOYED, LOW_WAGE, FAMILY_WAGE = range(3)
@@ -180,7 +191,13 @@ class Population:
 
     # --- synthesis ----------------------------------------------------------------------------
     def fill(
-        self, rows: np.ndarray, params: Params, streams: Streams, process: str, month: int
+        self,
+        rows: np.ndarray,
+        params: Params,
+        streams: Streams,
+        process: str,
+        month: int,
+        benefit_schedule: BenefitSchedule | None = None,
     ) -> None:
         """Draw new families into ``rows`` from the synthetic population (start-up and newcomers).
 
@@ -191,13 +208,16 @@ class Population:
         if rows.size == 0:
             return
 
+        # One value per filled row, in row order: the whole population at start-up, only the freed rows
+        # for newcomers (cheap, and still determined by this process's own stream alone).
+        k = rows.size
+
         def u(draw: str) -> np.ndarray:
-            return streams.uniform(process, month, draw)[rows]
+            return streams.generator(process, month, draw).random(k)
 
         def z(draw: str) -> np.ndarray:
-            return streams.normal(process, month, draw)[rows]
+            return streams.generator(process, month, draw).standard_normal(k)
 
-        k = rows.size
         self.fid[rows] = np.arange(self.next_fid, self.next_fid + k)
         self.next_fid += k
         shares = np.cumsum([g.share for g in pp.groups])
@@ -247,8 +267,13 @@ class Population:
         self.first_shelter_month[rows] = -1
         self.last_housing_exit_month[rows] = -1
         self.entered_month[rows] = max(month, 0)
-        self.benefits[rows] = 0.0  # set by the benefits process in the family's first month
-        self.income_start[rows] = self.earnings[rows]
+        if benefit_schedule is None:
+            self.benefits[rows] = 0.0  # the benefits process sets them in the family's first month
+        else:
+            self.benefits[rows] = benefit_schedule.amount(
+                self.earnings[rows], self.size[rows], self.children[rows]
+            )
+        self.income_start[rows] = self.income[rows]
         self.emp_start[rows] = self.emp[rows]
         self.savings_start[rows] = self.savings[rows]
 

@@ -4,17 +4,30 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..population import BEHIND, DOUBLED_UP, FILED, HOUSED_PAYING, REHOUSED, STABLE, SUBSIDIZED
+from ..population import (
+    BEHIND,
+    DOUBLED_UP,
+    FILED,
+    HOUSED_PAYING,
+    REHOUSED,
+    STABLE,
+    SUBSIDIZED,
+    state_mask,
+)
 from .base import PROCESSES, Process
+
+_OWN_LEASE_UNSUBSIDISED = state_mask((STABLE, BEHIND, FILED))
+_LEASE = state_mask(HOUSED_PAYING)
 
 
 @PROCESSES.register("budget")
 class Budget(Process):
     """Balances each family's month.
 
-    A surplus first pays rent arrears, then a share is saved (the rest is consumed). A deficit is met from
-    savings first; what savings cannot cover becomes rent arrears (up to the month's rent, for families
-    holding a lease) and the remainder other debt.
+    A surplus first pays rent arrears, then a share of the rest repays other debt and a share of what
+    remains is saved (the rest is consumed); a share of the savings stock is spent each month on irregular
+    needs. A deficit is met from savings first; what savings cannot cover becomes rent arrears (up to the
+    month's rent, for families holding a lease) and the remainder other debt.
     """
 
     summary = "income - rent - essentials - shocks: savings, then arrears, then debt"
@@ -23,7 +36,7 @@ class Budget(Process):
         """Rent each family owes this month, by housing state (USD)."""
         pop, bp = self.pop, self.params.budget
         h = pop.housing
-        due = np.where(np.isin(h, (STABLE, BEHIND, FILED)), pop.rent, 0.0)
+        due = np.where(_OWN_LEASE_UNSUBSIDISED[h], pop.rent, 0.0)
         due = np.where(h == REHOUSED, pop.rent * (1.0 - pop.subsidy_share), due)
         due = np.where(
             h == SUBSIDIZED,
@@ -41,13 +54,18 @@ class Budget(Process):
         surplus = np.maximum(net, 0.0)
         repay = np.minimum(surplus, pop.arrears)
         pop.arrears -= repay
-        pop.savings += bp.share_surplus_saved * (surplus - repay)
+        rest = surplus - repay
+        repay_debt = np.minimum(pop.debt, bp.share_surplus_to_debt * rest)
+        pop.debt -= repay_debt
+        # Savings: a share of what is left, while irregular needs spend a share of the stock.
+        pop.savings *= 1.0 - bp.savings_spend_rate_per_month
+        pop.savings += bp.share_surplus_saved * (rest - repay_debt)
 
         deficit = np.maximum(-net, 0.0)
         from_savings = np.minimum(deficit, pop.savings)
         pop.savings -= from_savings
         deficit -= from_savings
-        lease = np.isin(pop.housing, HOUSED_PAYING)
+        lease = _LEASE[pop.housing]
         unpaid_rent = np.where(lease, np.minimum(deficit, due), 0.0)
         pop.arrears += unpaid_rent
         pop.debt += deficit - unpaid_rent

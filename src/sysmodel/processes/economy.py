@@ -14,11 +14,13 @@ from ..population import (
     SHELTER,
     UNEMPLOYED,
     job_earnings,
+    state_mask,
 )
 from .base import PROCESSES, Process
 
 # Housing states in which training suffers (DESIGN.md §4: training is abandoned when housing breaks down).
-UNSTABLE = (BEHIND, FILED, DOUBLED_UP, SHELTER)
+UNSTABLE = state_mask((BEHIND, FILED, DOUBLED_UP, SHELTER))
+_LEASE = state_mask(HOUSED_PAYING)
 
 
 @PROCESSES.register("economy")
@@ -92,7 +94,7 @@ class Economy(Process):
 
         # Training: starts, drop-outs (more likely while housing is unstable) and completions.
         training = pop.training_left > 0
-        unstable = np.isin(pop.housing, UNSTABLE)
+        unstable = UNSTABLE[pop.housing]
         p_drop = ep.p_training_dropout_per_month * np.where(
             unstable, ep.training_dropout_instability_multiplier, 1.0
         )
@@ -123,7 +125,7 @@ class Economy(Process):
         )
 
         # Rent increases at the lease anniversary, for families holding a lease.
-        renew = (pop.lease_month == month % 12) & np.isin(pop.housing, HOUSED_PAYING)
+        renew = (pop.lease_month == month % 12) & _LEASE[pop.housing]
         factor = np.maximum(
             0.5,
             1.0 + ep.rent_increase_per_year + ep.rent_increase_sd * self.normal("rent_increase"),

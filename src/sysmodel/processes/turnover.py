@@ -21,5 +21,7 @@ class Turnover(Process):
         if month >= 0:
             self.pop.retire(leaving, month)
         # Newcomers' attributes come from this process's stream, so they do not shift other draws.
-        self.pop.fill(leaving, self.params, self.model.streams, self.name, month)
+        self.pop.fill(
+            leaving, self.params, self.model.streams, self.name, month, self.model.benefit_schedule
+        )
         self.count("moves_out", leaving.size)
