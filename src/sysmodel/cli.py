@@ -58,19 +58,6 @@ def _load(path: Path) -> Scenario:
         raise  # unreachable
 
 
-def _check_registered(sc: Scenario) -> None:
-    """Names in the scenario must be registered (processes, benefit schedule)."""
-    from .policies import BENEFIT_SCHEDULES
-
-    origin = sc.path or "scenario"
-    try:
-        for name in sc.params.schedule.processes:
-            PROCESSES.get(name)
-        BENEFIT_SCHEDULES.get(sc.params.benefits.schedule)
-    except RegistryError as exc:
-        _fail(f"{origin}: {exc}")
-
-
 def _slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "-", text).strip("-") or "run"
 
@@ -130,7 +117,6 @@ def run(
             sc = sc.with_overrides(extra)
     except ScenarioError as exc:
         _fail(str(exc))
-    _check_registered(sc)
 
     if out is None:
         stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
@@ -191,7 +177,6 @@ def validate(
     """Check scenario files against the parameter schema; print what each one overrides."""
     for path in files:
         sc = _load(path)
-        _check_registered(sc)
         n = sum(len(v) for v in sc.overrides.values() if isinstance(v, dict))
         console.print(f"[green]ok[/] {path}: '{sc.name}', {n} override(s)")
 
@@ -235,7 +220,8 @@ def params(
 ) -> None:
     """List every parameter: key, default, unit, bounds, description (and source)."""
     table = Table(show_lines=False)
-    for col in ("key", "default", "unit", "bounds", "description"):
+    table.add_column("key", no_wrap=True)
+    for col in ("default", "unit", "bounds", "description"):
         table.add_column(col, overflow="fold")
     if sources:
         table.add_column("source", overflow="fold")

@@ -11,8 +11,9 @@ unless the name or unit says otherwise.
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -891,7 +892,7 @@ def set_dotted(data: dict[str, Any], key: str, value: Any) -> None:
     for part in parts[:-1]:
         node = node.setdefault(part, {})
         if not isinstance(node, dict):
-            raise KeyError(key)
+            raise ValueError(f"'{key}': '{part}' is a parameter, not a section")
     node[parts[-1]] = value
 
 
@@ -926,12 +927,27 @@ def field_info(path: str) -> Any | None:
     cls: Any = Params
     field = None
     for part in parts:
+        if part.isdigit() and get_origin(cls) is list:
+            cls = get_args(cls)[0]  # an item of a list field, e.g. population.groups.0.share
+            continue
         fields = getattr(cls, "model_fields", None)
         if fields is None or part not in fields:
             return None
         field = fields[part]
         cls = field.annotation
     return field
+
+
+# Text parameters whose value must be a registered name: path -> (module, registry attribute).
+NAMED_CHOICES: dict[str, tuple[str, str]] = {
+    "benefits.schedule": ("sysmodel.policies", "BENEFIT_SCHEDULES"),
+}
+
+
+def registered_names(path: str) -> list[str]:
+    """The names currently registered for a text parameter listed in ``NAMED_CHOICES``."""
+    module, attr = NAMED_CHOICES[path]
+    return getattr(importlib.import_module(module), attr).names()
 
 
 def param_specs() -> list[ParamSpec]:
@@ -950,11 +966,15 @@ def param_specs() -> list[ParamSpec]:
                 kind = "int"
             elif ann is float:
                 kind = "float"
-            elif getattr(ann, "__origin__", None) is Literal:
+            elif get_origin(ann) is Literal or ann is str:
                 kind = "choice"
             else:
                 kind = "list"
-            choices = tuple(getattr(ann, "__args__", ())) if kind == "choice" else ()
+            choices: tuple[str, ...] = ()
+            if f"{section}.{name}" in NAMED_CHOICES:
+                choices = tuple(registered_names(f"{section}.{name}"))
+            elif get_origin(ann) is Literal:
+                choices = tuple(get_args(ann))
             if (
                 kind == "list"
                 and isinstance(default, list)

@@ -23,7 +23,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from .params import Params, field_info, param_specs, set_dotted
+from .params import NAMED_CHOICES, Params, field_info, param_specs, registered_names, set_dotted
 
 __all__ = ["Scenario", "ScenarioError", "load_scenario", "parse_set_option"]
 
@@ -132,9 +132,39 @@ def resolve(overrides: dict[str, Any], origin: str = "scenario") -> Params:
         )
     _check_sections(overrides, origin)
     try:
-        return Params.model_validate(_merge(Params().model_dump(), overrides))
+        params = Params.model_validate(_merge(Params().model_dump(), overrides))
     except ValidationError as err:
         raise ScenarioError(_format_validation_error(err, origin)) from None
+    _check_registered_names(params, origin)
+    return params
+
+
+def _check_registered_names(params: Params, origin: str) -> None:
+    """Names that select registered classes (benefit schedule, processes) must be registered."""
+    from .processes import (
+        PROCESSES,  # imported here: registering the processes imports the model's parts
+    )
+
+    flat = params.flat()
+    for path in NAMED_CHOICES:
+        value = flat[path]
+        names = registered_names(path)
+        if value not in names:
+            near = difflib.get_close_matches(str(value), names, n=1, cutoff=0.5)
+            hint = f" Did you mean '{near[0]}'?" if near else ""
+            raise ScenarioError(
+                f"{origin}: parameter '{path}' = {value!r} is not a registered name.{hint} "
+                f"Registered: {', '.join(names)}."
+            )
+    for i, name in enumerate(params.schedule.processes):
+        if name not in PROCESSES:
+            names = PROCESSES.names()
+            near = difflib.get_close_matches(str(name), names, n=1, cutoff=0.5)
+            hint = f" Did you mean '{near[0]}'?" if near else ""
+            raise ScenarioError(
+                f"{origin}: parameter 'schedule.processes' item {i} = {name!r} is not a registered "
+                f"process.{hint} Registered: {', '.join(names)}."
+            )
 
 
 def _check_sections(overrides: dict[str, Any], origin: str) -> None:

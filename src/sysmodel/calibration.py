@@ -1,0 +1,642 @@
+"""Calibration of the family dynamics to public patterns (DESIGN.md §7), re-runnable.
+
+Three pieces, each usable on its own:
+
+- :data:`TARGETS`: the public patterns with their ranges and sources (eviction filing and eviction rates,
+  the Culhane et al. 2007 shelter-use typology), plus plausibility checks a planner would look at (share
+  of renters behind on rent, employment rate of main earners).
+- :func:`calibration_metrics`: runs the model on fixed seeds and measures every target the same way the
+  data were measured; :func:`classify_shelter_use` is the Culhane classifier it uses.
+- :func:`search`: a two-step search over :data:`FREE_PARAMETERS` (a Latin-hypercube screen, then
+  block-wise Nelder-Mead polishing) that minimises :func:`calibration_loss` over a few seeds with common
+  random numbers. ``sysmodel calibrate`` runs it; ``docs/calibration.md`` records the result.
+
+The calibration only *reads* the model: it steps :class:`~sysmodel.model.SystemModel` and looks at the
+family arrays, so nothing here changes how a run behaves.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .model import SystemModel
+from .params import Params
+from .population import HOUSED_PAYING, SHELTER, UNEMPLOYED, state_mask
+
+__all__ = [
+    "Target",
+    "TARGETS",
+    "FreeParameter",
+    "FREE_PARAMETERS",
+    "CALIBRATION_SEEDS",
+    "ShelterUse",
+    "classify_shelter_use",
+    "shelter_use_shares",
+    "first_time_cohort",
+    "calibration_metrics",
+    "evaluate",
+    "calibration_loss",
+    "SearchResult",
+    "search",
+]
+
+_SRC_EVICTION_LAB = "Eviction Lab; Gromis et al. 2022, PNAS 119(21)"
+_SRC_CULHANE = "Culhane et al. 2007, Housing Policy Debate 18(1)"
+_LEASE = state_mask(HOUSED_PAYING)
+
+
+@dataclass(frozen=True)
+class Target:
+    """One public pattern the model should reproduce: an inclusive range for one metric.
+
+    ``kind`` is ``"target"`` for the calibration targets of DESIGN.md §7 and ``"check"`` for plausibility
+    checks that are not calibration targets but keep the search away from implausible corners.
+    """
+
+    metric: str
+    lo: float
+    hi: float
+    unit: str
+    source: str
+    kind: str = "target"
+    weight: float = 1.0
+
+    def distance(self, value: float) -> float:
+        """How far ``value`` is outside the range, in range widths (0 inside)."""
+        width = self.hi - self.lo
+        return max(0.0, self.lo - value, value - self.hi) / width
+
+    def contains(self, value: float) -> bool:
+        """Whether ``value`` lies in the inclusive range."""
+        return self.lo <= value <= self.hi
+
+
+TARGETS: tuple[Target, ...] = (
+    Target(
+        "filing_rate",
+        6.0,
+        8.0,
+        "filings per 100 renter households per year",
+        f"{_SRC_EVICTION_LAB}: 6-8% of renter households face a filing each year",
+    ),
+    Target(
+        "eviction_rate",
+        2.3,
+        3.1,
+        "executed evictions per 100 renter households per year",
+        f"{_SRC_EVICTION_LAB}: 2.3-3.1% evicted each year",
+    ),
+    Target(
+        "share_temporary",
+        0.75,
+        0.80,
+        "share of first-time shelter families",
+        f"{_SRC_CULHANE}: temporary cluster (short single stays) ~75-80%",
+    ),
+    Target(
+        "share_episodic",
+        0.05,
+        0.10,
+        "share of first-time shelter families",
+        f"{_SRC_CULHANE}: episodic cluster ~5-10%",
+    ),
+    Target(
+        "share_long_stay",
+        0.10,
+        0.20,
+        "share of first-time shelter families",
+        f"{_SRC_CULHANE}: long-stay cluster ~10-20%",
+    ),
+    Target(
+        "long_stay_share_of_days",
+        0.40,
+        0.60,
+        "share of the cohort's shelter months",
+        f"{_SRC_CULHANE}: long stayers use about half of the shelter days (tolerance +-0.10 ours)",
+    ),
+    Target(
+        "share_renters_behind",
+        0.06,
+        0.10,
+        "share of renter households owing rent, at a time",
+        "Census Household Pulse Survey 2022-23: ~6-10% of renter households not caught up on rent",
+        kind="check",
+    ),
+    Target(
+        "employment_rate",
+        0.85,
+        0.90,
+        "share of main earners employed, at a time",
+        "BLS CPS 2023: employment of low-income renter household heads in the labour force (approx.)",
+        kind="check",
+    ),
+)
+
+
+@dataclass(frozen=True)
+class FreeParameter:
+    """A parameter the search may move, with the search box (narrower than the schema's bounds).
+
+    The box is chosen from each parameter's source (see docs/calibration.md), so the search cannot
+    wander to values the evidence rules out.
+    """
+
+    path: str
+    lo: float
+    hi: float
+    why: str
+
+    def to_unit(self, value: float) -> float:
+        """Map a value in the box to [0, 1]."""
+        return (value - self.lo) / (self.hi - self.lo)
+
+    def from_unit(self, x: float) -> float:
+        """Map [0, 1] back to the box (clipped)."""
+        return self.lo + min(max(x, 0.0), 1.0) * (self.hi - self.lo)
+
+
+FREE_PARAMETERS: tuple[FreeParameter, ...] = (
+    # Block 1: who falls behind on rent, and what happens then (eviction rates, share behind).
+    FreeParameter(
+        "budget.essentials_base_usd",
+        150.0,
+        500.0,
+        "ALICE / MIT Living Wage budgets bound essentials; low-income families spend below them",
+    ),
+    FreeParameter(
+        "budget.essentials_per_person_usd",
+        150.0,
+        300.0,
+        "USDA thrifty food plan (~$250/person) plus per-person transport and utilities",
+    ),
+    FreeParameter(
+        "housing.p_filing_per_month_behind",
+        0.01,
+        0.15,
+        "free: set by the Eviction Lab filing rate",
+    ),
+    FreeParameter(
+        "housing.p_case_decided_per_month",
+        0.4,
+        0.9,
+        "Eviction Lab: most cases resolve within 1-2 months",
+    ),
+    FreeParameter(
+        "housing.p_eviction_given_judgment",
+        0.3,
+        0.8,
+        "Eviction Lab: roughly 30-45% of filings end in an executed eviction",
+    ),
+    FreeParameter(
+        "housing.p_informal_move_per_month_behind",
+        0.0,
+        0.05,
+        "Desmond 2016: informal moves outnumber formal evictions",
+    ),
+    # Block 2: who stays in shelter how long and who comes back (Culhane typology).
+    FreeParameter(
+        "population.share_high_barrier",
+        0.05,
+        0.40,
+        "Culhane et al. 2007: ~20% long stayers among shelter families",
+    ),
+    FreeParameter(
+        "housing.p_shelter_exit_per_month",
+        0.2,
+        0.8,
+        "Culhane et al. 2007: temporary stays last ~1-5 months",
+    ),
+    FreeParameter(
+        "housing.high_barrier_exit_multiplier",
+        0.02,
+        0.4,
+        "Culhane et al. 2007: long stays ~144-552 days",
+    ),
+    FreeParameter(
+        "housing.share_shelter_exits_to_doubled_up",
+        0.15,
+        0.45,
+        "HUD AHAR 2020: ~25-35% of family shelter exits go to family or friends",
+    ),
+    FreeParameter(
+        "housing.p_doubled_up_exit_per_month",
+        0.02,
+        0.25,
+        "free: doubled-up spells last months to a few years (AHAR, Family Options Study)",
+    ),
+    FreeParameter(
+        "help_seeking.p_seek_help_doubled_up_per_month",
+        0.03,
+        0.4,
+        "free: set by shelter entries and the episodic share",
+    ),
+)
+BLOCKS: tuple[tuple[str, ...], ...] = (
+    tuple(p.path for p in FREE_PARAMETERS[:6]),
+    tuple(p.path for p in FREE_PARAMETERS[6:]),
+)
+# Fixed seeds: every candidate is run on the same seeds (common random numbers), so differences between
+# candidates are differences of parameters, not of luck.
+CALIBRATION_SEEDS: tuple[int, ...] = (101, 202, 303, 404, 505, 606, 707, 808)
+
+
+# --- the Culhane typology ------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ShelterUse:
+    """Thresholds of the rule-based Culhane classification (see :func:`classify_shelter_use`)."""
+
+    followup_months: int = 24
+    long_stay_min_months: int = 6
+    long_stay_max_episodes: int = 2
+    episodic_min_episodes: int = 2
+
+
+TEMPORARY, EPISODIC, LONG_STAY = "temporary", "episodic", "long_stay"
+
+
+def classify_shelter_use(
+    episodes: np.ndarray, shelter_months: np.ndarray, rule: ShelterUse | None = None
+) -> np.ndarray:
+    """Label each family's shelter use over its follow-up as temporary, episodic or long-stay.
+
+    Culhane et al. (2007) clustered first-time shelter families by their number of episodes and total
+    shelter days over the follow-up. We write their three clusters as rules on the same two numbers:
+
+    - **long-stay**: at least ``long_stay_min_months`` months in shelter in at most
+      ``long_stay_max_episodes`` episodes;
+    - **episodic**: at least ``episodic_min_episodes`` episodes and not long-stay;
+    - **temporary**: the rest, i.e. one stay of less than ``long_stay_min_months`` months.
+
+    Args:
+        episodes: shelter entries per family during its follow-up (>= 1 for cohort members).
+        shelter_months: months spent in shelter during its follow-up.
+        rule: thresholds (defaults: :class:`ShelterUse`).
+
+    Returns:
+        An array of labels ("temporary", "episodic", "long_stay").
+    """
+    rule = rule or ShelterUse()
+    episodes = np.asarray(episodes)
+    months = np.asarray(shelter_months)
+    long_stay = (months >= rule.long_stay_min_months) & (episodes <= rule.long_stay_max_episodes)
+    episodic = ~long_stay & (episodes >= rule.episodic_min_episodes)
+    return np.where(long_stay, LONG_STAY, np.where(episodic, EPISODIC, TEMPORARY))
+
+
+def shelter_use_shares(
+    episodes: np.ndarray, shelter_months: np.ndarray, rule: ShelterUse | None = None
+) -> dict[str, float]:
+    """Shares of the three clusters, and the long stayers' share of all shelter months of the cohort."""
+    labels = classify_shelter_use(episodes, shelter_months, rule)
+    months = np.asarray(shelter_months, dtype=float)
+    n = max(len(labels), 1)
+    total = max(months.sum(), 1.0)
+    return {
+        "share_temporary": float((labels == TEMPORARY).sum() / n),
+        "share_episodic": float((labels == EPISODIC).sum() / n),
+        "share_long_stay": float((labels == LONG_STAY).sum() / n),
+        "long_stay_share_of_days": float(months[labels == LONG_STAY].sum() / total),
+        "cohort_families": float(len(labels)),
+    }
+
+
+def first_time_cohort(
+    fid: np.ndarray,
+    in_shelter: np.ndarray,
+    episodes: np.ndarray,
+    ever_sheltered: np.ndarray,
+    fid_before: np.ndarray,
+    ever_before: np.ndarray,
+    followup_months: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Episodes and shelter months over the follow-up of every first-time shelter family.
+
+    The inputs are month-end snapshots of the family arrays, shape (months, rows), over the recorded
+    months: family id, in shelter, the episode counter (reset when recording starts) and the lifetime
+    ``ever_sheltered`` flag; ``fid_before`` and ``ever_before`` are the same at the end of burn-in.
+
+    A family is in the cohort if its first shelter entry *ever* (burn-in included) falls in a recorded
+    month early enough to leave a full follow-up, as with the entry cohorts of Culhane et al. 2007. It
+    is followed for ``followup_months`` months from that entry, its entry month included. A family
+    that leaves the area during the follow-up contributes what it did while present, as in the
+    administrative data, where later stays elsewhere are unseen.
+
+    Returns:
+        ``(episodes, shelter_months)`` arrays, one entry per cohort family.
+    """
+    months, rows = fid.shape
+    same_prev = np.empty_like(fid, dtype=bool)
+    same_prev[0] = fid[0] == fid_before
+    same_prev[1:] = fid[1:] == fid[:-1]
+    prev_eps = np.zeros_like(episodes)
+    prev_eps[1:] = episodes[:-1]
+    prev_eps = np.where(
+        same_prev, prev_eps, 0
+    )  # counters start at 0 for newcomers and at recording
+    prev_eps[0] = 0
+    prev_ever = np.empty_like(ever_sheltered)
+    prev_ever[0] = ever_before
+    prev_ever[1:] = ever_sheltered[:-1]
+    prev_ever &= same_prev
+    first_entry = (episodes > prev_eps) & ~prev_ever
+    first_entry[max(months - followup_months + 1, 0) :] = False  # keep only full follow-ups
+
+    t0, r = np.nonzero(first_entry)
+    if t0.size == 0:
+        return np.zeros(0, dtype=int), np.zeros(0, dtype=int)
+    tt = t0[:, None] + np.arange(followup_months)[None, :]
+    rr = r[:, None]
+    # A row's family id never comes back once replaced, so "same id" is a prefix of the follow-up.
+    present = fid[tt, rr] == fid[t0, r][:, None]
+    shelter_months = (in_shelter[tt, rr] & present).sum(axis=1)
+    # The episode counter is cumulative since recording started; a first-timer had none before.
+    eps = np.where(present, episodes[tt, rr], 0).max(axis=1)
+    return eps.astype(int), shelter_months.astype(int)
+
+
+# --- metrics of one run -------------------------------------------------------------------------
+def calibration_metrics(
+    params: Params, seed: int, rule: ShelterUse | None = None
+) -> dict[str, float]:
+    """Run the model once (burn-in plus ``params.time.months``) and measure every calibration metric.
+
+    - ``filing_rate``, ``eviction_rate``: events per 100 renter households (holding a lease) per
+      year over the recorded months, as in :func:`sysmodel.outputs.summarize` and Eviction Lab.
+    - ``share_temporary``, ``share_episodic``, ``share_long_stay``, ``long_stay_share_of_days``: the
+      Culhane typology of the first-time shelter cohort (:func:`first_time_cohort`,
+      :func:`classify_shelter_use`).
+    - ``share_renters_behind``: renter households owing rent at a month's end, averaged over months.
+    - ``employment_rate``: main earners employed at a month's end, averaged over months.
+    - diagnostics (not targets): shelter entries per 1,000 families a year, the first-time share of
+      entries, filings per eviction, mean families in shelter and doubled up.
+    """
+    rule = rule or ShelterUse()
+    model = SystemModel(params, rng=seed)
+    pop = model.population
+    for _ in range(params.time.burn_in_months):
+        model.step()
+    fid_before = pop.fid.copy()
+    ever_before = pop.ever_sheltered.copy()
+    months, n = params.time.months, pop.n
+    fid = np.empty((months, n), dtype=np.int64)
+    in_shelter = np.empty((months, n), dtype=bool)
+    episodes = np.empty((months, n), dtype=np.int16)
+    ever = np.empty((months, n), dtype=bool)
+    behind = np.empty(months)
+    employed = np.empty(months)
+    for t in range(months):
+        model.step()
+        fid[t] = pop.fid
+        in_shelter[t] = pop.housing == SHELTER
+        episodes[t] = pop.episodes
+        ever[t] = pop.ever_sheltered
+        lease = _LEASE[pop.housing]
+        behind[t] = (lease & (pop.arrears > 0.005)).sum() / max(lease.sum(), 1)
+        employed[t] = (pop.emp != UNEMPLOYED).mean()
+
+    monthly = model.monthly_table()
+    years = months / 12.0
+    renters = (
+        monthly[["n_stable", "n_behind", "n_filed", "n_rehoused", "n_subsidized"]]
+        .sum(axis=1)
+        .mean()
+    )
+    eps, sh = first_time_cohort(
+        fid, in_shelter, episodes, ever, fid_before, ever_before, rule.followup_months
+    )
+    out = {
+        "filing_rate": float(100 * monthly["filings"].sum() / renters / years),
+        "eviction_rate": float(100 * monthly["evictions"].sum() / renters / years),
+        **shelter_use_shares(eps, sh, rule),
+        "share_renters_behind": float(behind.mean()),
+        "employment_rate": float(employed.mean()),
+        "shelter_entries_per_1000_per_year": float(
+            1000 * monthly["shelter_entries"].sum() / n / years
+        ),
+        "first_time_share_of_entries": float(
+            monthly["shelter_entries_first_time"].sum() / max(monthly["shelter_entries"].sum(), 1)
+        ),
+        "evictions_per_filing": float(
+            monthly["evictions"].sum() / max(monthly["filings"].sum(), 1)
+        ),
+        "informal_moves_per_100_renters_per_year": float(
+            100 * monthly["informal_moves"].sum() / renters / years
+        ),
+        "mean_families_in_shelter": float(monthly["n_shelter"].mean()),
+        "mean_families_doubled_up": float(monthly["n_doubled_up"].mean()),
+    }
+    return out
+
+
+def _run_one(overrides: dict[str, Any], seed: int, base: dict[str, Any]) -> dict[str, float]:
+    """Worker entry point (module level, so a process pool can pickle it)."""
+    params = Params().with_overrides({**base, **overrides})
+    return calibration_metrics(params, seed)
+
+
+def _mean_metrics(runs: Sequence[dict[str, float]]) -> dict[str, float]:
+    """Average metrics over seeds; the Culhane shares are pooled over the seeds' cohorts."""
+    keys = runs[0].keys()
+    out = {k: float(np.mean([r[k] for r in runs])) for k in keys}
+    # Weight the cohort shares by cohort size, as if the seeds' cohorts were one larger cohort.
+    sizes = np.array([r["cohort_families"] for r in runs])
+    if sizes.sum() > 0:
+        for k in ("share_temporary", "share_episodic", "share_long_stay"):
+            out[k] = float(np.dot(sizes, [r[k] for r in runs]) / sizes.sum())
+    out["cohort_families"] = float(sizes.sum())
+    return out
+
+
+def calibration_loss(metrics: dict[str, float], targets: Sequence[Target] = TARGETS) -> float:
+    """Weighted squared distances to the target ranges, in range widths.
+
+    Outside a range the distance counts fully; inside, a small pull toward the middle (weight 0.05)
+    prefers fits that stay inside the range when seeds or horizons change.
+    """
+    loss = 0.0
+    for t in targets:
+        x = metrics[t.metric]
+        centre = (x - 0.5 * (t.lo + t.hi)) / (t.hi - t.lo)
+        loss += t.weight * (t.distance(x) ** 2 + 0.05 * centre**2)
+    return float(loss)
+
+
+def _base_overrides(families: int, months: int, burn_in: int | None) -> dict[str, Any]:
+    base: dict[str, Any] = {"population.n_families": families, "time.months": months}
+    if burn_in is not None:
+        base["time.burn_in_months"] = burn_in
+    return base
+
+
+def evaluate(
+    overrides: dict[str, Any] | None = None,
+    *,
+    families: int = 10_000,
+    months: int = 120,
+    burn_in: int | None = None,
+    seeds: Sequence[int] = CALIBRATION_SEEDS[:2],
+    executor: Any | None = None,
+) -> dict[str, float]:
+    """Calibration metrics of the defaults (plus ``overrides``), pooled over ``seeds``; adds ``loss``."""
+    base = _base_overrides(families, months, burn_in)
+    ov = dict(overrides or {})
+    if executor is None:
+        runs = [_run_one(ov, s, base) for s in seeds]
+    else:
+        runs = list(executor.map(_run_one, [ov] * len(seeds), list(seeds), [base] * len(seeds)))
+    out = _mean_metrics(runs)
+    out["loss"] = calibration_loss(out)
+    return out
+
+
+# --- the search ---------------------------------------------------------------------------------
+@dataclass
+class SearchResult:
+    """The outcome of :func:`search`: best values (rounded for params.py), their metrics and a log."""
+
+    best: dict[str, float]
+    metrics: dict[str, float]
+    start_metrics: dict[str, float]
+    evaluations: int
+    seconds: float
+    history: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _round_sig(x: float, digits: int = 3) -> float:
+    """Round to ``digits`` significant digits (values to paste into params.py)."""
+    if x == 0:
+        return 0.0
+    return round(x, digits - 1 - math.floor(math.log10(abs(x))))
+
+
+def search(
+    *,
+    families: int = 10_000,
+    months: int = 96,
+    burn_in: int | None = None,
+    seeds: Sequence[int] = CALIBRATION_SEEDS[:2],
+    n_screen: int = 48,
+    polish_evals: int = 60,
+    rounds: int = 2,
+    workers: int = 2,
+    sample_seed: int = 20240601,
+    progress: Callable[[int, int], None] | None = None,
+) -> SearchResult:
+    """Search the free parameters for the smallest :func:`calibration_loss`.
+
+    1. **Screen**: the current defaults plus ``n_screen`` Latin-hypercube points over the search boxes
+       of :data:`FREE_PARAMETERS`, every one run on every seed (in parallel).
+    2. **Polish**: ``rounds`` passes of bounded Nelder-Mead from the best point, one parameter block at
+       a time (block 1: arrears and eviction; block 2: shelter stays and returns), each limited to
+       ``polish_evals`` evaluations; the seeds of one evaluation run in parallel.
+    3. The best values are rounded to 3 significant digits and evaluated once more; those are the
+       numbers to paste into params.py.
+
+    ``progress(done, total)`` is called after each evaluation (total is an upper bound).
+    Everything is deterministic given the arguments.
+    """
+    from scipy.optimize import minimize
+    from scipy.stats import qmc
+
+    start = time.perf_counter()
+    base = _base_overrides(families, months, burn_in)
+    defaults = Params().flat()
+    paths = [p.path for p in FREE_PARAMETERS]
+    spec = {p.path: p for p in FREE_PARAMETERS}
+    total = 1 + n_screen + rounds * len(BLOCKS) * (polish_evals + 1) + 1
+    done = 0
+    history: list[dict[str, Any]] = []
+    cache: dict[tuple[float, ...], float] = {}
+
+    def tick() -> None:
+        nonlocal done
+        done += 1
+        if progress is not None:
+            progress(done, total)
+
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+
+        def run_many(points: list[dict[str, float]]) -> list[dict[str, float]]:
+            jobs = [(pt, s) for pt in points for s in seeds]
+            futures = [pool.submit(_run_one, pt, s, base) for pt, s in jobs]
+            results = []
+            for i, pt in enumerate(points):
+                runs = [futures[i * len(seeds) + j].result() for j in range(len(seeds))]
+                m = _mean_metrics(runs)
+                m["loss"] = calibration_loss(m)
+                history.append({**pt, **m})
+                cache[tuple(pt[p] for p in paths)] = m["loss"]
+                results.append(m)
+                tick()
+            return results
+
+        # 1. Screen: defaults first, then a Latin hypercube over the boxes.
+        current = {p: float(defaults[p]) for p in paths}
+        sampler = qmc.LatinHypercube(d=len(paths), seed=sample_seed)
+        points = [current] + [
+            {p: spec[p].from_unit(float(u)) for p, u in zip(paths, row, strict=True)}
+            for row in sampler.random(n_screen)
+        ]
+        screened = run_many(points)
+        start_metrics = screened[0]
+        i_best = int(np.argmin([m["loss"] for m in screened]))
+        best, best_loss = dict(points[i_best]), screened[i_best]["loss"]
+
+        # 2. Polish: bounded Nelder-Mead, one block at a time, in the unit box.
+        for _ in range(rounds):
+            for block in BLOCKS:
+                anchor = dict(best)
+
+                def objective(x: np.ndarray, block: tuple[str, ...] = block) -> float:
+                    pt = dict(anchor)  # noqa: B023 (anchor is fixed for this block's minimisation)
+                    for p, xi in zip(block, x, strict=True):
+                        pt[p] = spec[p].from_unit(float(xi))
+                    key = tuple(pt[p] for p in paths)
+                    if key in cache:
+                        return cache[key]
+                    return run_many([pt])[0]["loss"]
+
+                x0 = np.array([spec[p].to_unit(anchor[p]) for p in block])
+                x0 = np.clip(x0, 0.0, 1.0)
+                simplex = [x0] + [
+                    np.clip(x0 + 0.12 * np.eye(len(block))[i] * (1 if x0[i] < 0.85 else -1), 0, 1)
+                    for i in range(len(block))
+                ]
+                res = minimize(
+                    objective,
+                    x0,
+                    method="Nelder-Mead",
+                    bounds=[(0.0, 1.0)] * len(block),
+                    options={
+                        "maxfev": polish_evals,
+                        "initial_simplex": np.array(simplex),
+                        "xatol": 0.005,
+                        "fatol": 1e-4,
+                    },
+                )
+                if res.fun < best_loss:
+                    best_loss = float(res.fun)
+                    for p, xi in zip(block, res.x, strict=True):
+                        best[p] = spec[p].from_unit(float(xi))
+
+        # 3. Round for params.py and measure the rounded values.
+        rounded = {p: _round_sig(v) for p, v in best.items()}
+        final = run_many([rounded])[0]
+        if progress is not None:
+            progress(total, total)
+
+    return SearchResult(
+        best=rounded,
+        metrics=final,
+        start_metrics=start_metrics,
+        evaluations=len(history),
+        seconds=time.perf_counter() - start,
+        history=history,
+    )
