@@ -91,11 +91,13 @@ class SystemModel(Model):
             self.recording = True
         pop = self.population
         housing_before = pop.housing.copy()
+        fid_before = pop.fid.copy()
         self.events = {}
         for process in self.processes:
             process.run_month(self.month)
         # Month-end bookkeeping shared by all processes.
-        moved = pop.housing != housing_before
+        # A newcomer (new id in the row) starts its months in state at 0 too.
+        moved = (pop.housing != housing_before) | (pop.fid != fid_before)
         pop.months_in_state[:] = np.where(moved, 0, pop.months_in_state + 1)
         pop.months_homeless += pop.housing == 4  # SHELTER
         if self.recording:

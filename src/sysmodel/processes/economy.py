@@ -79,7 +79,8 @@ class Economy(Process):
         net_old = earn0 + sched.amount(earn0, size, pop.children)
         net_new = new_earn + sched.amount(new_earn, size, pop.children)
         declined = (
-            (new_earn > earn0)
+            ~lost
+            & (new_earn > earn0)
             & (net_new < net_old)
             & (self.uniform("decline") < self.params.benefits.p_decline_raise_if_net_loss)
         )

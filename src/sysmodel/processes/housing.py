@@ -110,7 +110,9 @@ class Housing(Process):
         pop.subsidy_left[rh] -= 1
         rrh_ends = rh & (pop.subsidy_left <= 0)
         new[rrh_ends] = np.where(owes[rrh_ends], BEHIND, STABLE)
-        voucher_ends = (h == SUBSIDIZED) & ~filed & (u < hp.p_voucher_exit_per_month)
+        # The voucher-exit interval follows the filing interval, so owing rent does not block leaving.
+        p_file_here = np.where(can_file, p_file, 0.0)
+        voucher_ends = (h == SUBSIDIZED) & ~filed & (u < p_file_here + hp.p_voucher_exit_per_month)
         new[voucher_ends] = np.where(owes[voucher_ends], BEHIND, STABLE)
 
         # Bookkeeping for the state changes above.

@@ -1,0 +1,741 @@
+"""A deliberately plain, object-per-family Mesa version of sysmodel's family dynamics.
+
+``ReferenceModel`` is the docking partner and speed baseline of the fast engine
+(:class:`sysmodel.SystemModel`). Every family is an ordinary :class:`mesa.Agent` with plain Python
+attributes, and :meth:`ReferenceFamily.step` does that family's whole month in scalar Python:
+turnover, economy, benefits, budget, housing and help seeking, in ``params.schedule.processes``
+order, with the rules of ``src/sysmodel/processes/*.py`` and ``policies/benefit_schedules.py``
+re-written by hand and reading the same :class:`sysmodel.params.Params`. It shares no code with the
+engine's processes and no random streams: draws come from ``self.model.random`` (a ``random.Random``
+seeded by ``rng=``), one draw at a time and only when a rule needs it. The two models therefore
+agree in distribution, not draw by draw, and ``tests/test_docking.py`` compares them statistically.
+
+Activation order. The engine applies each process to all families before the next process
+(process-major); here each family runs all processes before the next family (family-major, via
+``shuffle_do("step")``). In this version of the model families do not interact (no shared budget,
+caseload or market), so the two orders give the same distribution of outcomes. Once families compete
+for scarce services (the services issue), this equivalence ends and the reference must be revisited.
+
+Rules mirrored on purpose, including quirks of the engine (see the docking report):
+
+- One transition uniform per family and month in housing, with competing exits laid out as
+  intervals; for a subsidised family that owes rent, the voucher-exit interval follows the filing
+  interval.
+- A newcomer's ``months_in_state`` starts at 0.
+- Rent increases, training drop-out risk and help-seeking use the housing state current when that
+  process runs (so a family moved by ``housing`` asks for help in its new state the same month).
+
+Only the family dynamics of issue 2 are here: no agencies, staff or network.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from bisect import bisect_right
+from collections.abc import Callable
+from types import SimpleNamespace
+from typing import Any
+
+import mesa
+import pandas as pd
+
+from sysmodel.params import EMPLOYMENT_STATES, HOUSING_STATES, Params
+
+__all__ = ["ReferenceModel", "ReferenceFamily", "EVENTS"]
+
+# Housing and employment codes, written out here (not imported) so the reference stays independent.
+STABLE, BEHIND, FILED, DOUBLED_UP, SHELTER, REHOUSED, SUBSIDIZED = range(7)
+UNEMPLOYED, LOW_WAGE, FAMILY_WAGE = range(3)
+LEASE_STATES = frozenset((STABLE, BEHIND, FILED, REHOUSED, SUBSIDIZED))
+UNSTABLE_STATES = frozenset((BEHIND, FILED, DOUBLED_UP, SHELTER))
+
+# Event columns of the monthly table (same names and order as sysmodel.outputs.EVENTS).
+EVENTS = (
+    "filings",
+    "evictions",
+    "informal_moves",
+    "cases_dismissed",
+    "shelter_entries_first_time",
+    "shelter_entries_return",
+    "shelter_exits",
+    "exits_to_rrh",
+    "exits_to_voucher",
+    "front_door_contacts",
+    "jobs_found",
+    "jobs_lost",
+    "raises_declined",
+    "trainings_started",
+    "trainings_completed",
+    "training_dropouts",
+    "moves_out",
+)
+
+# Counters reset when recording starts (as in the engine's Population.start_recording).
+_COUNTERS = (
+    "episodes",
+    "months_homeless",
+    "evictions",
+    "filings",
+    "trainings_started",
+    "trainings_completed",
+    "front_door_contacts",
+    "intakes",
+)
+
+# Process name in params.schedule.processes -> ReferenceFamily method.
+_METHODS = {
+    "turnover": "turnover",
+    "economy": "economy",
+    "benefits": "update_benefits",
+    "budget": "budget",
+    "housing": "housing_transition",
+    "help_seeking": "help_seeking",
+}
+
+
+def _constants(params: Params) -> SimpleNamespace:
+    """Plain-float copies of the parameters a family reads every month.
+
+    Attribute lookups through pydantic models cost several times a plain attribute; reading them
+    once keeps the reference a fair (not needlessly slow) baseline without changing any rule.
+    """
+    pp, ep, bp, bu = params.population, params.economy, params.benefits, params.budget
+    hp, sp = params.housing, params.help_seeking
+    shares, cum = [], 0.0
+    for g in pp.groups:
+        cum += g.share
+        shares.append(cum)
+    children_cum, cum = [], 0.0
+    for p in pp.p_children:
+        cum += p
+        children_cum.append(cum)
+    return SimpleNamespace(
+        # population
+        group_cum=shares,
+        n_groups=len(pp.groups),
+        hiring=[g.hiring_multiplier for g in pp.groups],
+        wage_mult=[g.wage_multiplier for g in pp.groups],
+        landlord=[g.landlord_multiplier for g in pp.groups],
+        share_single_adult=pp.share_single_adult,
+        children_cum=children_cum,
+        share_high_barrier=pp.share_high_barrier,
+        skill_a=pp.skill_beta_a,
+        skill_b=pp.skill_beta_b,
+        share_unemployed_start=pp.share_unemployed_start,
+        share_family_wage_start=pp.share_family_wage_start,
+        rent_median=pp.rent_median_usd,
+        rent_log_sd=pp.rent_log_sd,
+        savings_mean=pp.savings_mean_usd,
+        share_no_savings=pp.share_no_savings,
+        share_behind_start=pp.share_behind_start,
+        # economy
+        p_loss_lw=ep.p_job_loss_low_wage_per_month,
+        p_loss_fw=ep.p_job_loss_family_wage_per_month,
+        p_find=ep.p_job_find_per_month,
+        skill_find=ep.skill_job_find_effect,
+        p_fw_offer=ep.p_family_wage_offer_max,
+        p_promotion=ep.p_promotion_per_month,
+        lw_earn=ep.low_wage_earnings_usd,
+        fw_earn=ep.family_wage_earnings_usd,
+        earn_sd=ep.earnings_log_sd,
+        wage_growth=(1.0 + ep.wage_growth_per_year) ** (1.0 / 12.0),
+        p_train_start=ep.p_training_start_per_month,
+        training_months=ep.training_months,
+        p_dropout=ep.p_training_dropout_per_month,
+        dropout_mult=ep.training_dropout_instability_multiplier,
+        skill_gain=ep.training_skill_gain,
+        p_shock=ep.p_expense_shock_per_month,
+        shock_mean=ep.expense_shock_mean_usd,
+        rent_inc=ep.rent_increase_per_year,
+        rent_inc_sd=ep.rent_increase_sd,
+        # benefits
+        schedule=bp.schedule,
+        fpl1=bp.fpl_first_person_usd,
+        fpl_extra=bp.fpl_per_extra_person_usd,
+        max_per_person=bp.max_benefit_per_person_usd,
+        taper=bp.benefit_taper,
+        cliff_per_child=bp.cliff_benefit_per_child_usd,
+        cliff_fpl=bp.cliff_threshold_fpl,
+        band_fpl=bp.flexible_phaseout_band_fpl,
+        p_decline=bp.p_decline_raise_if_net_loss,
+        # budget
+        ess_base=bu.essentials_base_usd,
+        ess_pp=bu.essentials_per_person_usd,
+        save_share=bu.share_surplus_saved,
+        debt_share=bu.share_surplus_to_debt,
+        savings_keep=1.0 - bu.savings_spend_rate_per_month,
+        du_contribution=bu.doubled_up_contribution_usd,
+        sub_rent_share=bu.subsidized_rent_share_of_income,
+        # housing
+        p_file=hp.p_filing_per_month_behind,
+        file_cap=hp.filing_arrears_cap_months,
+        p_informal=hp.p_informal_move_per_month_behind,
+        p_decided=hp.p_case_decided_per_month,
+        p_evict=hp.p_eviction_given_judgment,
+        p_du_exit=hp.p_doubled_up_exit_per_month,
+        p_shelter_exit=hp.p_shelter_exit_per_month,
+        hb_exit_mult=hp.high_barrier_exit_multiplier,
+        share_exit_du=hp.share_shelter_exits_to_doubled_up,
+        p_rrh=hp.p_rapid_rehousing_per_month,
+        p_voucher=hp.p_voucher_per_month,
+        rrh_months=hp.rrh_subsidy_months,
+        rrh_share=hp.rrh_subsidy_share,
+        p_voucher_exit=hp.p_voucher_exit_per_month,
+        market_rent=hp.rent_market_multiplier * pp.rent_median_usd,
+        # help seeking
+        p_seek={
+            BEHIND: sp.p_seek_help_behind_per_month,
+            FILED: sp.p_seek_help_filed_per_month,
+            DOUBLED_UP: sp.p_seek_help_doubled_up_per_month,
+        },
+        p_admit=sp.p_shelter_admission,
+        engagement_loss=sp.engagement_loss_per_intake,
+        engagement_recovery=sp.engagement_recovery_per_month,
+        # turnover
+        p_move_out=params.turnover.p_move_out_per_month,
+    )
+
+
+def benefit_amount(c: SimpleNamespace, earnings: float, size: int, children: int) -> float:
+    """Monthly benefits of one household (scalar re-implementation of the benefit schedules)."""
+    tapered = c.max_per_person * size - c.taper * earnings
+    if tapered < 0.0:
+        tapered = 0.0
+    fpl = c.fpl1 + c.fpl_extra * (size - 1)
+    if c.schedule == "cliff":
+        cliff = c.cliff_per_child * children if earnings <= c.cliff_fpl * fpl else 0.0
+    else:  # "flexible": linear phase-out over a band above the threshold
+        kept = 1.0 - (earnings - c.cliff_fpl * fpl) / (c.band_fpl * fpl)
+        kept = 0.0 if kept < 0.0 else (1.0 if kept > 1.0 else kept)
+        cliff = c.cliff_per_child * children * kept
+    return tapered + cliff
+
+
+class ReferenceFamily(mesa.Agent):
+    """One household with plain attributes; ``step()`` runs its whole month in scalar Python."""
+
+    def __init__(self, model: ReferenceModel):
+        super().__init__(model)
+        self.draw_from_population()
+
+    # --- synthesis (population.py ``fill``, one family at a time) -----------------------------
+    def draw_from_population(self) -> None:
+        """Draw this family's attributes from the synthetic population (start-up and newcomers)."""
+        m = self.model
+        c = m.c
+        rnd = m.random.random
+        self.family_id = m.next_fid
+        m.next_fid += 1
+        self.group = min(bisect_right(c.group_cum, rnd()), c.n_groups - 1)
+        self.adults = 1 if rnd() < c.share_single_adult else 2
+        self.children = min(bisect_right(c.children_cum, rnd()), 4)
+        self.size = self.adults + self.children
+        self.high_barrier = rnd() < c.share_high_barrier
+        self.skill = m.random.betavariate(c.skill_a, c.skill_b)
+        employed = rnd() >= c.share_unemployed_start
+        if not employed:
+            self.emp = UNEMPLOYED
+        elif rnd() < c.share_family_wage_start * (0.5 + self.skill):
+            self.emp = FAMILY_WAGE
+        else:
+            self.emp = LOW_WAGE
+        self.earnings = self.job_earnings(self.emp)
+        self.training_left = 0
+        self.rent = c.rent_median * math.exp(c.rent_log_sd * m.random.gauss(0.0, 1.0))
+        self.lease_month = math.floor(rnd() * 12)
+        has_savings = rnd() >= c.share_no_savings
+        self.savings = m.random.expovariate(1.0) * c.savings_mean if has_savings else 0.0
+        behind = rnd() < c.share_behind_start
+        self.arrears = self.rent if behind else 0.0
+        self.debt = 0.0
+        self.housing = BEHIND if behind else STABLE
+        self.months_in_state = 0
+        self.subsidy_left = 0
+        self.subsidy_share = 0.0
+        self.engagement = 1.0
+        self.sought_help = False
+        self.ever_sheltered = False
+        self.expense_shock = 0.0
+        for name in _COUNTERS:
+            setattr(self, name, 0)
+        self.first_shelter_month = -1
+        self.last_housing_exit_month = -1
+        self.entered_month = max(m.month, 0)
+        # Benefits from the schedule on arrival (the engine's fill does the same).
+        self.benefits = benefit_amount(c, self.earnings, self.size, self.children)
+        self.income_start = self.income
+        self.emp_start = self.emp
+        self.savings_start = self.savings
+
+    def job_earnings(self, emp: int) -> float:
+        """Monthly earnings of a new job of type ``emp`` (log-normal around the type's median)."""
+        if emp == UNEMPLOYED:
+            return 0.0
+        c = self.model.c
+        median = c.fw_earn if emp == FAMILY_WAGE else c.lw_earn
+        return median * c.wage_mult[self.group] * math.exp(c.earn_sd * self.model.random.gauss())
+
+    @property
+    def income(self) -> float:
+        """Earnings plus benefits, USD/month."""
+        return self.earnings + self.benefits
+
+    # --- the month ----------------------------------------------------------------------------
+    def step(self) -> None:
+        """This family's whole month: the schedule's processes in order, then bookkeeping."""
+        self.run_processes(0, self.housing)
+
+    def run_processes(self, start: int, housing_before: int) -> None:
+        """Run the processes from index ``start`` on (a newcomer ends its predecessor's month)."""
+        model = self.model
+        names = model.process_methods
+        for i in range(start, len(names)):
+            if names[i] == "turnover":
+                if self.turnover():
+                    # A newcomer takes this family's place and lives the rest of the month.
+                    newcomer = ReferenceFamily(model)
+                    newcomer.run_processes(i + 1, -1)  # -1: a newcomer starts at 0 months in state
+                    self.remove()
+                    return
+            else:
+                getattr(self, names[i])()
+        # Month-end bookkeeping (the engine's SystemModel.step, per family).
+        self.months_in_state = 0 if self.housing != housing_before else self.months_in_state + 1
+        if self.housing == SHELTER:
+            self.months_homeless += 1
+
+    def turnover(self) -> bool:
+        """Return True if the family leaves the service area this month (its record is kept)."""
+        model = self.model
+        rate = model.c.p_move_out
+        if rate <= 0 or model.random.random() >= rate:
+            return False
+        model.events["moves_out"] += 1
+        if model.month >= 0:
+            model.retired.append(self.record(left_month=model.month))
+        return True
+
+    def economy(self) -> None:
+        """Job loss, finding and promotion, wage growth, cliff responses, training, shocks, rent."""
+        model = self.model
+        c, ev, rnd = model.c, model.events, model.random.random
+        emp0, earn0, skill = self.emp, self.earnings, self.skill
+        hiring = c.hiring[self.group]
+
+        if emp0 == FAMILY_WAGE:
+            lost = rnd() < c.p_loss_fw
+        elif emp0 == LOW_WAGE:
+            lost = rnd() < c.p_loss_lw
+        else:
+            lost = False
+
+        found = promoted = False
+        new_emp = emp0
+        if emp0 == UNEMPLOYED:
+            if rnd() < min(1.0, c.p_find * (0.5 + c.skill_find * skill) * hiring):
+                found = True
+                new_emp = FAMILY_WAGE if rnd() < c.p_fw_offer * skill * skill else LOW_WAGE
+        elif (
+            emp0 == LOW_WAGE and not lost and rnd() < c.p_promotion * skill * hiring
+        ):  # a low-wage earner moves up
+            promoted = True
+            new_emp = FAMILY_WAGE
+        if found or promoted:
+            new_earn = max(self.job_earnings(new_emp), earn0)
+        else:
+            new_earn = earn0 * c.wage_growth
+
+        # Benefit cliffs: a gain that lowers earnings + benefits may be turned down (not by a family
+        # that has just lost its job).
+        declined = False
+        if new_earn > earn0 and not lost:
+            size, kids = self.size, self.children
+            net_old = earn0 + benefit_amount(c, earn0, size, kids)
+            net_new = new_earn + benefit_amount(c, new_earn, size, kids)
+            if net_new < net_old and rnd() < c.p_decline:
+                declined = True
+                new_emp, new_earn = emp0, earn0
+                ev["raises_declined"] += 1
+        if found and not declined:
+            ev["jobs_found"] += 1
+        if lost:
+            self.emp, self.earnings = UNEMPLOYED, 0.0
+            ev["jobs_lost"] += 1
+        else:
+            self.emp, self.earnings = new_emp, new_earn
+
+        # Training: drop-outs (more likely while housing is unstable), completions, starts.
+        if self.training_left > 0:
+            p_drop = c.p_dropout * (c.dropout_mult if self.housing in UNSTABLE_STATES else 1.0)
+            if rnd() < min(p_drop, 1.0):
+                self.training_left = 0
+                ev["training_dropouts"] += 1
+            else:
+                self.training_left -= 1
+                if self.training_left == 0:
+                    self.skill = min(1.0, skill + c.skill_gain)
+                    self.trainings_completed += 1
+                    ev["trainings_completed"] += 1
+        elif self.emp != FAMILY_WAGE and rnd() < c.p_train_start:
+            self.training_left = c.training_months
+            self.trainings_started += 1
+            ev["trainings_started"] += 1
+
+        # Expense shock (exponential size).
+        if rnd() < c.p_shock:
+            self.expense_shock = c.shock_mean * model.random.expovariate(1.0)
+        else:
+            self.expense_shock = 0.0
+
+        # Rent increase at the lease anniversary, for families holding a lease.
+        if self.lease_month == model.month % 12 and self.housing in LEASE_STATES:
+            factor = 1.0 + c.rent_inc + c.rent_inc_sd * model.random.gauss()
+            self.rent *= factor if factor > 0.5 else 0.5
+
+    def update_benefits(self) -> None:
+        """Benefits from the schedule, given this month's earnings."""
+        self.benefits = benefit_amount(self.model.c, self.earnings, self.size, self.children)
+
+    def rent_due(self) -> float:
+        """Rent (or contribution) owed this month in the current housing state, USD."""
+        c, h = self.model.c, self.housing
+        if h in (STABLE, BEHIND, FILED):
+            return self.rent
+        if h == REHOUSED:
+            return self.rent * (1.0 - self.subsidy_share)
+        if h == SUBSIDIZED:
+            return min(self.rent, c.sub_rent_share * self.income)
+        if h == DOUBLED_UP:
+            return c.du_contribution
+        return 0.0  # shelter
+
+    def budget(self) -> None:
+        """Balance the month: a surplus repays arrears, then debt, then is partly saved; a deficit
+        is met from savings, then becomes rent arrears (up to the rent), then other debt."""
+        c = self.model.c
+        due = self.rent_due()
+        net = self.income - due - (c.ess_base + c.ess_pp * self.size) - self.expense_shock
+        # Irregular needs spend a share of the savings stock every month, surplus or not.
+        self.savings *= c.savings_keep
+        if net >= 0.0:
+            repay = min(net, self.arrears)
+            self.arrears -= repay
+            rest = net - repay
+            repay_debt = min(self.debt, c.debt_share * rest)
+            self.debt -= repay_debt
+            self.savings += c.save_share * (rest - repay_debt)
+        else:
+            deficit = -net
+            from_savings = min(deficit, self.savings)
+            self.savings -= from_savings
+            deficit -= from_savings
+            unpaid = min(deficit, due) if self.housing in LEASE_STATES else 0.0
+            self.arrears += unpaid
+            self.debt += deficit - unpaid
+
+    def filing_hazard(self) -> float:
+        """Monthly filing probability given arrears in months of rent (capped)."""
+        c = self.model.c
+        months_owed = min(self.arrears / max(self.rent, 1.0), c.file_cap)
+        return min(1.0, c.p_file * months_owed)
+
+    def new_lease(self) -> None:
+        """Sign a new lease at a market rent this month."""
+        c = self.model.c
+        self.rent = c.market_rent * math.exp(c.rent_log_sd * self.model.random.gauss())
+        self.lease_month = self.model.month % 12
+
+    def housing_transition(self) -> None:
+        """A month of housing moves (competing exits share one uniform, as in the engine)."""
+        model = self.model
+        c, ev, rnd = model.c, model.events, model.random.random
+        h = self.housing
+        owes = self.arrears > 0.005
+        new = h
+        lost_home = False
+
+        if h == STABLE:
+            if owes:
+                new = BEHIND
+        elif h == BEHIND:
+            if not owes:
+                new = STABLE
+            else:
+                u = rnd()
+                p_file = self.filing_hazard()
+                if u < p_file:
+                    new = FILED
+                    self.filings += 1
+                    ev["filings"] += 1
+                elif u < p_file + c.p_informal:
+                    new = DOUBLED_UP
+                    lost_home = True
+                    ev["informal_moves"] += 1
+        elif h == FILED:
+            if not owes:
+                new = STABLE
+                ev["cases_dismissed"] += 1
+            elif rnd() < c.p_decided:
+                if rnd() < c.p_evict:
+                    new = DOUBLED_UP
+                    lost_home = True
+                    self.evictions += 1
+                    ev["evictions"] += 1
+                else:
+                    new = BEHIND  # payment agreement
+        elif h == DOUBLED_UP:
+            p = c.p_du_exit * (1.0 if self.emp != UNEMPLOYED else 0.4) * c.landlord[self.group]
+            if rnd() < min(1.0, p):
+                new = STABLE
+                self.new_lease()
+        elif h == SHELTER:
+            u = rnd()
+            p_self = c.p_shelter_exit * (c.hb_exit_mult if self.high_barrier else 1.0)
+            if u < c.p_voucher:
+                new = SUBSIDIZED
+                ev["exits_to_voucher"] += 1
+            elif u < c.p_voucher + c.p_rrh:
+                new = REHOUSED
+                self.subsidy_left = c.rrh_months
+                self.subsidy_share = c.rrh_share
+                ev["exits_to_rrh"] += 1
+            elif u < c.p_voucher + c.p_rrh + p_self:
+                new = DOUBLED_UP if rnd() < c.share_exit_du else STABLE
+            if new != SHELTER:
+                ev["shelter_exits"] += 1
+                if new != DOUBLED_UP:
+                    self.new_lease()
+                    self.last_housing_exit_month = model.month
+        elif h == REHOUSED:
+            if owes and rnd() < self.filing_hazard():
+                new = FILED
+                self.filings += 1
+                ev["filings"] += 1
+                self.subsidy_left, self.subsidy_share = 0, 0.0
+            else:
+                self.subsidy_left -= 1
+                if self.subsidy_left <= 0:  # the subsidy runs out on its own clock
+                    new = BEHIND if owes else STABLE
+                    self.subsidy_left, self.subsidy_share = 0, 0.0
+        elif h == SUBSIDIZED:
+            u = rnd()
+            if owes and u < self.filing_hazard():
+                new = FILED
+                self.filings += 1
+                ev["filings"] += 1
+                self.subsidy_left, self.subsidy_share = 0, 0.0
+            elif u < (self.filing_hazard() if owes else 0.0) + c.p_voucher_exit:
+                new = BEHIND if owes else STABLE
+
+        if lost_home:
+            self.debt += self.arrears
+            self.arrears = 0.0
+        self.housing = new
+
+    def help_seeking(self) -> None:
+        """Ask for help at the front door; a doubled-up family asking may be admitted to shelter."""
+        model = self.model
+        c, ev = model.c, model.events
+        h = self.housing
+        p = c.p_seek.get(h, 0.0) * self.engagement
+        seek = p > 0.0 and model.random.random() < p
+        self.sought_help = seek
+        if not seek:
+            self.engagement += c.engagement_recovery * (1.0 - self.engagement)
+            return
+        self.front_door_contacts += 1
+        self.intakes += 1
+        self.engagement *= 1.0 - c.engagement_loss
+        ev["front_door_contacts"] += 1
+        if h == DOUBLED_UP and model.random.random() < c.p_admit:
+            ev[
+                "shelter_entries_return" if self.ever_sheltered else "shelter_entries_first_time"
+            ] += 1
+            self.housing = SHELTER
+            self.episodes += 1
+            self.ever_sheltered = True
+            if self.first_shelter_month < 0:
+                self.first_shelter_month = model.month
+
+    # --- records ------------------------------------------------------------------------------
+    def start_recording(self) -> None:
+        """Reset event counters and take start values (when burn-in ends)."""
+        for name in _COUNTERS:
+            setattr(self, name, 0)
+        self.first_shelter_month = -1
+        self.last_housing_exit_month = -1
+        self.entered_month = 0
+        self.income_start = self.income
+        self.emp_start = self.emp
+        self.savings_start = self.savings
+
+    def record(self, left_month: int = -1) -> dict[str, Any]:
+        """This family's row of the per-family table."""
+        return {
+            "family_id": self.family_id,
+            "group": self.group,
+            "adults": self.adults,
+            "children": self.children,
+            "high_barrier": self.high_barrier,
+            "entered_month": self.entered_month,
+            "left_month": left_month,
+            "income_start_usd": self.income_start,
+            "income_end_usd": self.income,
+            "employment_start": self.emp_start,
+            "employment_end": self.emp,
+            "savings_start_usd": self.savings_start,
+            "savings_end_usd": self.savings,
+            "arrears_end_usd": self.arrears,
+            "debt_end_usd": self.debt,
+            "housing_end": self.housing,
+            "months_homeless": self.months_homeless,
+            "episodes": self.episodes,
+            "evictions": self.evictions,
+            "filings": self.filings,
+            "months_to_first_shelter": (
+                self.first_shelter_month - self.entered_month
+                if self.first_shelter_month >= 0
+                else math.nan
+            ),
+            "front_door_contacts": self.front_door_contacts,
+            "intakes": self.intakes,
+            "trainings_started": self.trainings_started,
+            "trainings_completed": self.trainings_completed,
+        }
+
+
+class ReferenceModel(mesa.Model):
+    """Object-per-family reference version of sysmodel's family dynamics (docking, speed baseline).
+
+    Args:
+        params: the same :class:`sysmodel.params.Params` the engine takes (defaults if None).
+        rng: the run seed (int); seeds ``self.random``, from which every draw is taken.
+
+    Like the engine, the first ``params.time.burn_in_months`` steps are burn-in (``month < 0``) and
+    are simulated but not recorded; :meth:`monthly_table` has the engine's column names.
+    """
+
+    def __init__(self, params: Params | None = None, *, rng: int | None = None):
+        super().__init__(rng=rng)
+        self.params = params if params is not None else Params()
+        schedule = self.params.benefits.schedule
+        if schedule not in ("cliff", "flexible"):
+            raise ValueError(
+                f"the reference implements the 'cliff' and 'flexible' schedules, not {schedule!r}"
+            )
+        unknown = [n for n in self.params.schedule.processes if n not in _METHODS]
+        if unknown:
+            raise ValueError(f"the reference has no process {unknown}; it knows {sorted(_METHODS)}")
+        self.process_methods = [_METHODS[n] for n in self.params.schedule.processes]
+        self.c = _constants(self.params)
+        self.month = -self.params.time.burn_in_months
+        self.next_fid = 0
+        self.events: dict[str, int] = dict.fromkeys(EVENTS, 0)
+        self.retired: list[dict[str, Any]] = []
+        self.rows: list[dict[str, Any]] = []
+        self.recording = False
+        for _ in range(self.params.population.n_families):
+            ReferenceFamily(self)
+
+    @property
+    def total_months(self) -> int:
+        """Burn-in plus recorded months."""
+        return self.params.time.burn_in_months + self.params.time.months
+
+    def step(self) -> None:
+        """One month: every family's ``step()`` in random order, then record (after burn-in)."""
+        families = self.agents_by_type[ReferenceFamily]
+        if self.month >= 0 and not self.recording:
+            families.do("start_recording")
+            self.retired.clear()
+            self.recording = True
+        self.events = dict.fromkeys(EVENTS, 0)
+        families.shuffle_do("step")
+        if self.recording:
+            self.collect()
+        self.month += 1
+
+    def run(
+        self, months: int | None = None, progress: Callable[[int, int], None] | None = None
+    ) -> ReferenceModel:
+        """Run burn-in plus ``months`` recorded months (``params.time.months`` if None).
+
+        ``progress(done, total)`` is called after every month, as in the engine's ``run``.
+        """
+        recorded = self.params.time.months if months is None else months
+        total = self.params.time.burn_in_months + recorded if self.month < 0 else recorded
+        for done in range(1, total + 1):
+            self.step()
+            if progress is not None:
+                progress(done, total)
+        self.running = False
+        return self
+
+    def collect(self) -> None:
+        """Append this month's row of outcomes (the columns of the engine's MonthlyRecorder)."""
+        families = self.agents_by_type[ReferenceFamily].to_list()
+        n = len(families)
+        costs = self.params.costs
+        counts = [0] * len(HOUSING_STATES)
+        employed = family_wage = in_training = 0
+        income = earnings = benefits = arrears = debt = engagement = 0.0
+        savings = []
+        for f in families:
+            counts[f.housing] += 1
+            if f.emp != UNEMPLOYED:
+                employed += 1
+                if f.emp == FAMILY_WAGE:
+                    family_wage += 1
+            if f.training_left > 0:
+                in_training += 1
+            earnings += f.earnings
+            benefits += f.benefits
+            income += f.earnings + f.benefits
+            savings.append(f.savings)
+            arrears += f.arrears
+            debt += f.debt
+            engagement += f.engagement
+        row: dict[str, Any] = {"month": self.month, "families": n}
+        for name, count in zip(HOUSING_STATES, counts, strict=True):
+            row[f"n_{name}"] = count
+        for event in EVENTS:
+            row[event] = self.events[event]
+        row["shelter_entries"] = row["shelter_entries_first_time"] + row["shelter_entries_return"]
+        row["employment_rate"] = employed / n
+        row["family_wage_rate"] = family_wage / n
+        row["in_training"] = in_training
+        row["mean_income_usd"] = income / n
+        row["mean_earnings_usd"] = earnings / n
+        row["mean_benefits_usd"] = benefits / n
+        row["mean_savings_usd"] = sum(savings) / n
+        row["median_savings_usd"] = statistics.median(savings)
+        row["mean_arrears_usd"] = arrears / n
+        row["mean_debt_usd"] = debt / n
+        row["mean_engagement"] = engagement / n
+        row["cost_shelter_usd"] = counts[SHELTER] * costs.shelter_usd
+        row["cost_rapid_rehousing_usd"] = counts[REHOUSED] * costs.rapid_rehousing_usd
+        row["cost_long_term_subsidy_usd"] = counts[SUBSIDIZED] * costs.long_term_subsidy_usd
+        row["cost_total_usd"] = (
+            row["cost_shelter_usd"]
+            + row["cost_rapid_rehousing_usd"]
+            + row["cost_long_term_subsidy_usd"]
+        )
+        self.rows.append(row)
+
+    def monthly_table(self) -> pd.DataFrame:
+        """System outcomes, one row per recorded month (the engine's column names)."""
+        return pd.DataFrame(self.rows)
+
+    def family_table(self) -> pd.DataFrame:
+        """One row per family that lived in the area while recording (leavers first)."""
+        rows = [*self.retired, *(f.record() for f in self.agents_by_type[ReferenceFamily])]
+        df = pd.DataFrame(rows)
+        groups = [g.name for g in self.params.population.groups]
+        df["group"] = pd.Categorical.from_codes(df["group"].astype(int), categories=groups)
+        for col in ("employment_start", "employment_end"):
+            df[col] = pd.Categorical.from_codes(df[col].astype(int), categories=EMPLOYMENT_STATES)
+        df["housing_end"] = pd.Categorical.from_codes(
+            df["housing_end"].astype(int), categories=HOUSING_STATES
+        )
+        return df

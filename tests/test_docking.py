@@ -1,0 +1,221 @@
+"""Docking: the fast engine and the plain object-per-family reference must agree statistically.
+
+``benchmarks/reference_model.py`` re-implements the family dynamics one family at a time in scalar
+Python with its own random numbers, so the two models can only agree in distribution. For each
+scenario both are run on several seeds; each run is reduced to time averages over its recorded
+months (housing state shares, yearly filing and eviction rates, shelter entries, employment and
+family-wage rates, mean income, savings, arrears, debt and event rates). An outcome fails when the
+difference between the two models' means exceeds ``k`` Welch standard errors (computed from the
+between-seed spread of each model), with ``k`` the Bonferroni-corrected Student-t quantile for a
+family-wise false-alarm rate of ``ALPHA`` over the outcomes of a scenario, and a small relative
+floor for outcomes that barely vary.
+
+Scenarios: default parameters, the ``flexible`` benefit schedule, and turnover off (closed cohort).
+The statistical tests are marked ``slow`` (about 35 s of CPU in all, mostly the reference). The test
+must be able to fail: ``test_docking_detects_a_changed_reference`` doubles one hazard for the
+reference only and checks that the comparison flags the outcomes it drives.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from sysmodel import Params, SystemModel
+from sysmodel.outputs import summarize
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from reference_model import ReferenceModel  # noqa: E402
+
+FAMILIES = 1_500
+MONTHS = 48  # recorded months, after the default burn-in
+ENGINE_SEEDS = tuple(range(1, 11))
+REFERENCE_SEEDS = tuple(range(1001, 1011))
+ALPHA = 0.01  # family-wise false-alarm rate per scenario
+RELATIVE_FLOOR = 0.005  # differences below 0.5% of the outcome's size never fail
+
+HOUSING = ("stable", "behind", "filed", "doubled_up", "shelter", "rehoused", "subsidized")
+RENTER_STATES = ("n_stable", "n_behind", "n_filed", "n_rehoused", "n_subsidized")
+# Event counts compared as rates per 1,000 family-months.
+EVENT_RATES = (
+    "shelter_entries",
+    "shelter_entries_first_time",
+    "front_door_contacts",
+    "jobs_found",
+    "jobs_lost",
+    "raises_declined",
+    "trainings_started",
+    "trainings_completed",
+    "moves_out",
+)
+LEVELS = (
+    "employment_rate",
+    "family_wage_rate",
+    "mean_income_usd",
+    "mean_benefits_usd",
+    "mean_savings_usd",
+    "mean_arrears_usd",
+    "mean_debt_usd",
+    "mean_engagement",
+)
+
+SCENARIOS: dict[str, dict[str, object]] = {
+    "default": {},
+    "flexible": {"benefits.schedule": "flexible"},
+    "no_turnover": {"turnover.p_move_out_per_month": 0.0},
+}
+
+
+def scenario_params(name: str) -> Params:
+    """Default parameters with the docking size and horizon and the scenario's overrides."""
+    overrides = {"population.n_families": FAMILIES, "time.months": MONTHS}
+    overrides.update(SCENARIOS[name])
+    return Params().with_overrides(overrides)
+
+
+def time_averages(monthly: pd.DataFrame) -> dict[str, float]:
+    """One run's outcomes: averages over its recorded months (rates as in ``summarize``)."""
+    families = monthly["families"]
+    years = len(monthly) / 12.0
+    renters = monthly[list(RENTER_STATES)].sum(axis=1).mean()
+    out = {f"share_{s}": float((monthly[f"n_{s}"] / families).mean()) for s in HOUSING}
+    out["filing_rate_per_100_renters_per_year"] = float(
+        100 * monthly["filings"].sum() / renters / years
+    )
+    out["eviction_rate_per_100_renters_per_year"] = float(
+        100 * monthly["evictions"].sum() / renters / years
+    )
+    for event in EVENT_RATES:
+        out[f"{event}_per_1000_family_months"] = float(1000 * (monthly[event] / families).mean())
+    for level in LEVELS:
+        out[level] = float(monthly[level].mean())
+    return out
+
+
+@functools.cache
+def run(kind: str, scenario: str, seed: int, change: tuple[tuple[str, float], ...] = ()) -> dict:
+    """Time-averaged outcomes of one run (cached: the default engine runs serve several tests)."""
+    params = scenario_params(scenario)
+    if change:
+        params = params.with_overrides(dict(change))
+    model_cls = SystemModel if kind == "engine" else ReferenceModel
+    return time_averages(model_cls(params, rng=seed).run().monthly_table())
+
+
+@dataclass
+class Comparison:
+    """The docking statistic of one outcome."""
+
+    outcome: str
+    engine: float
+    reference: float
+    se: float
+    tolerance: float
+
+    @property
+    def failed(self) -> bool:
+        return not abs(self.engine - self.reference) <= self.tolerance
+
+    def __str__(self) -> str:
+        z = (self.engine - self.reference) / self.se if self.se > 0 else math.inf
+        return (
+            f"{self.outcome:45s} engine {self.engine:12.5g}  reference {self.reference:12.5g}  "
+            f"diff {self.engine - self.reference:+11.4g}  tolerance {self.tolerance:10.4g}  "
+            f"z {z:+7.2f}"
+        )
+
+
+def compare(engine_runs: list[dict], reference_runs: list[dict]) -> list[Comparison]:
+    """Welch comparison of each outcome's mean over seeds, Bonferroni-corrected t threshold."""
+    e, r = pd.DataFrame(engine_runs), pd.DataFrame(reference_runs)
+    n_e, n_r = len(e), len(r)
+    results = []
+    for outcome in e.columns:
+        var_e = e[outcome].var(ddof=1) / n_e
+        var_r = r[outcome].var(ddof=1) / n_r
+        se = math.sqrt(var_e + var_r)
+        if se > 0:
+            # Welch-Satterthwaite degrees of freedom.
+            df = (var_e + var_r) ** 2 / (var_e**2 / (n_e - 1) + var_r**2 / (n_r - 1))
+            k = stats.t.ppf(1 - ALPHA / (2 * len(e.columns)), df)
+        else:
+            k = 0.0
+        mean_e, mean_r = float(e[outcome].mean()), float(r[outcome].mean())
+        floor = RELATIVE_FLOOR * max(abs(mean_e), abs(mean_r)) + 1e-12
+        results.append(Comparison(outcome, mean_e, mean_r, se, max(k * se, floor)))
+    return results
+
+
+def report(comparisons: list[Comparison]) -> str:
+    """A readable table of every outcome, failures marked."""
+    return "\n".join(("FAIL " if c.failed else "ok   ") + str(c) for c in comparisons)
+
+
+def dock(
+    scenario: str,
+    change: tuple[tuple[str, float], ...] = (),
+    reference_seeds: tuple[int, ...] = REFERENCE_SEEDS,
+) -> list[Comparison]:
+    """Compare the engine with the reference (optionally with a changed reference parameter)."""
+    engine_runs = [run("engine", scenario, s) for s in ENGINE_SEEDS]
+    reference_runs = [run("reference", scenario, s, change) for s in reference_seeds]
+    return compare(engine_runs, reference_runs)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("scenario", list(SCENARIOS))
+def test_engine_docks_with_reference(scenario):
+    comparisons = dock(scenario)
+    failed = [c.outcome for c in comparisons if c.failed]
+    assert not failed, (
+        f"engine and reference disagree in scenario {scenario!r} on {failed}:\n"
+        + report(comparisons)
+    )
+
+
+@pytest.mark.slow
+def test_docking_detects_a_changed_reference():
+    """Doubling the reference's low-wage job-loss hazard must make the employment check fail."""
+    base = Params().economy.p_job_loss_low_wage_per_month
+    change = (("economy.p_job_loss_low_wage_per_month", 2 * base),)
+    # Fewer reference seeds suffice here (the effect is large), which keeps the test cheap.
+    comparisons = {c.outcome: c for c in dock("default", change, REFERENCE_SEEDS[:5])}
+    for outcome in ("employment_rate", "jobs_lost_per_1000_family_months"):
+        assert comparisons[outcome].failed, (
+            f"docking did not detect the changed job-loss hazard in {outcome}:\n"
+            + report(list(comparisons.values()))
+        )
+
+
+def test_reference_tables_have_the_engine_columns():
+    """The reference's tables have the engine's columns, and ``summarize`` accepts them."""
+    params = Params().with_overrides(
+        {"population.n_families": 200, "time.months": 3, "time.burn_in_months": 2}
+    )
+    engine = SystemModel(params, rng=1).run()
+    reference = ReferenceModel(params, rng=1).run()
+    assert list(reference.monthly_table().columns) == list(engine.monthly_table().columns)
+    assert list(reference.family_table().columns) == list(engine.family_table().columns)
+    assert len(reference.monthly_table()) == 3
+    assert (reference.monthly_table()["families"] == 200).all()
+    summary = summarize(reference.monthly_table(), reference.family_table())
+    assert set(summary) == set(summarize(engine.monthly_table(), engine.family_table()))
+
+
+def test_compare_flags_only_real_differences():
+    """The statistic on synthetic data: equal means pass, a shifted mean fails."""
+    rng = np.random.default_rng(7)
+    same = [{"x": v} for v in rng.normal(10, 1, 10)]
+    other = [{"x": v} for v in rng.normal(10, 1, 10)]
+    shifted = [{"x": v} for v in rng.normal(13, 1, 10)]
+    assert not compare(same, other)[0].failed
+    assert compare(same, shifted)[0].failed
