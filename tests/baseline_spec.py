@@ -12,9 +12,21 @@ SCENARIO = ROOT / "scenarios" / "baseline.yaml"
 SEED, FAMILIES, MONTHS = 20261122, 2_000, 36
 
 # Monthly-table columns whose totals over the run go into the baseline.
-TOTALS = ("filings", "evictions", "informal_moves", "shelter_entries_first_time", "shelter_entries_return",
-          "shelter_exits", "front_door_contacts", "jobs_found", "jobs_lost", "raises_declined",
-          "trainings_started", "trainings_completed", "moves_out")
+TOTALS = (
+    "filings",
+    "evictions",
+    "informal_moves",
+    "shelter_entries_first_time",
+    "shelter_entries_return",
+    "shelter_exits",
+    "front_door_contacts",
+    "jobs_found",
+    "jobs_lost",
+    "raises_declined",
+    "trainings_started",
+    "trainings_completed",
+    "moves_out",
+)
 
 
 def baseline_summary() -> dict[str, float]:

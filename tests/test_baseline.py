@@ -10,13 +10,16 @@ import json
 import math
 
 import pytest
+
 from baseline_spec import BASELINE_FILE, baseline_summary
 
 
 def test_baseline_run_matches_committed_summary_key_by_key():
     expected = json.loads(BASELINE_FILE.read_text())
     actual = baseline_summary()
-    assert sorted(actual) == sorted(expected), "baseline keys changed: run scripts/update_baseline.py"
+    assert sorted(actual) == sorted(expected), (
+        "baseline keys changed: run scripts/update_baseline.py"
+    )
     mismatches = [
         f"{key}: expected {expected[key]!r}, got {actual[key]!r}"
         for key in sorted(expected)

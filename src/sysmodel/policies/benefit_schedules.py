@@ -66,5 +66,9 @@ class FlexibleSchedule(BenefitSchedule):
         fpl = self.poverty_line(size)
         start = self.p.cliff_threshold_fpl * fpl
         band = self.p.flexible_phaseout_band_fpl * fpl
-        kept = np.clip(1.0 - (earnings - start) / band, 0.0, 1.0)
+        # A zero-width band (poverty line 0) degenerates to the cliff itself instead of 0/0.
+        safe_band = np.where(band > 0, band, 1.0)
+        kept = np.where(
+            band > 0, np.clip(1.0 - (earnings - start) / safe_band, 0.0, 1.0), earnings <= start
+        )
         return self.p.cliff_benefit_per_child_usd * children * kept

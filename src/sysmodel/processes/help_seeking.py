@@ -50,7 +50,8 @@ class HelpSeeking(Process):
         pop.housing[enter] = SHELTER
         pop.episodes += enter
         pop.ever_sheltered |= enter
-        pop.first_shelter_month[enter & (pop.first_shelter_month < 0)] = month
+        if month >= 0:  # burn-in entries are not stamped (-1 means "none")
+            pop.first_shelter_month[enter & (pop.first_shelter_month < 0)] = month
         self.count("front_door_contacts", seek.sum())
         self.count("shelter_entries_first_time", first.sum())
         self.count("shelter_entries_return", (enter & ~first).sum())

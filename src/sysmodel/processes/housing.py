@@ -130,7 +130,8 @@ class Housing(Process):
         pop.rent[rows] = self.new_lease_rent(rows)
         pop.lease_month[rows] = month % 12
         housed_from_shelter = sh & (voucher | rrh | to_own)
-        pop.last_housing_exit_month[housed_from_shelter] = month
+        if month >= 0:  # burn-in exits are not stamped (-1 means "none")
+            pop.last_housing_exit_month[housed_from_shelter] = month
         pop.housing[:] = new
 
         self.count("filings", filed.sum())
