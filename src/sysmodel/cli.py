@@ -236,6 +236,123 @@ def params(
     console.print(table)
 
 
+@app.command()
+def calibrate(
+    evaluate: Annotated[
+        bool,
+        typer.Option(
+            "--evaluate", help="Only report how well the current defaults fit the targets (quick)."
+        ),
+    ] = False,
+    families: Annotated[int, typer.Option(help="Families per run.", min=100)] = 10_000,
+    seeds: Annotated[
+        int,
+        typer.Option(help="Fixed seeds per candidate (common random numbers).", min=1, max=8),
+    ] = 2,
+    months: Annotated[
+        int | None,
+        typer.Option(
+            help="Recorded months per run (default: 120 with --evaluate, 96 for the search).",
+            min=36,
+        ),
+    ] = None,
+    from_engine_defaults: Annotated[
+        bool,
+        typer.Option(
+            "--from-engine-defaults",
+            help="Start the search from the uncalibrated engine values instead of the current defaults.",
+        ),
+    ] = False,
+    out: Annotated[
+        Path | None,
+        typer.Option(help="Folder for fit.json (and, for the search, best.json and history.csv)."),
+    ] = None,
+) -> None:
+    """Calibrate the family dynamics to the public patterns of DESIGN.md §7 (see docs/calibration.md).
+
+    Without --evaluate, searches the free parameters and prints the best values to paste into params.py.
+    """
+    from . import calibration as cal
+    from .outputs import write_json_atomic
+    from .params import Params
+
+    seed_list = cal.CALIBRATION_SEEDS[:seeds]
+
+    def fit_table(metrics: dict[str, float], title: str) -> Table:
+        table = Table(title=title)
+        for col in ("metric", "kind", "target", "model", "fit"):
+            table.add_column(col, justify="right" if col in ("target", "model") else "left")
+        for t in cal.TARGETS:
+            value = metrics[t.metric]
+            fmt = "{:.3f}" if t.hi <= 1 else "{:.2f}"
+            ok = "[green]in range[/]" if t.contains(value) else "[red]outside[/]"
+            target = f"{fmt.format(t.lo)}-{fmt.format(t.hi)}"
+            table.add_row(t.metric, t.kind, target, fmt.format(value), ok)
+        return table
+
+    if evaluate:
+        n_months = months or 120
+        console.print(
+            f"evaluating the current defaults: {families:,} families, {n_months} months, "
+            f"seeds {list(seed_list)}"
+        )
+        metrics = cal.evaluate(families=families, months=n_months, seeds=seed_list)
+        console.print(fit_table(metrics, "Fit of the current defaults"))
+        console.print(
+            f"loss {metrics['loss']:.3f}; first-time shelter cohort {metrics['cohort_families']:,.0f} "
+            f"families; shelter entries {metrics['shelter_entries_per_1000_per_year']:.1f} per 1,000 "
+            f"families a year; {metrics['evictions_per_filing']:.2f} evictions per filing"
+        )
+        if out is not None:
+            write_json_atomic(metrics, out / "fit.json")
+            console.print(f"wrote {out}/fit.json")
+        return
+
+    n_months = months or 96
+    console.print(
+        f"searching {len(cal.FREE_PARAMETERS)} free parameters: {families:,} families, {n_months} "
+        f"months, seeds {list(seed_list)}"
+    )
+    columns = [
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("evaluations"),
+        TimeElapsedColumn(),
+        TextColumn("ETA"),
+        TimeRemainingColumn(),
+    ]
+    with Progress(*columns, console=err_console, transient=True) as bar:
+        task = bar.add_task("calibrating", total=None)
+        result = cal.search(
+            families=families,
+            months=n_months,
+            seeds=seed_list,
+            start_at=cal.ENGINE_DEFAULTS if from_engine_defaults else None,
+            progress=lambda done, total: bar.update(task, completed=done, total=total),
+        )
+    console.print(fit_table(result.start_metrics, "Fit at the start"))
+    console.print(fit_table(result.metrics, "Fit of the best values (rounded)"))
+    console.print(
+        f"{result.evaluations} evaluations in {result.seconds:.0f} s; loss "
+        f"{result.start_metrics['loss']:.3f} -> {result.metrics['loss']:.3f}"
+    )
+    current = Params().flat()
+    table = Table(title="Best values: paste into src/sysmodel/params.py")
+    for col in ("parameter", "current default", "best"):
+        table.add_column(col, justify="left" if col == "parameter" else "right")
+    for path, value in result.best.items():
+        table.add_row(path, f"{current[path]:g}", f"{value:g}")
+    console.print(table)
+    if out is not None:
+        import pandas as pd
+
+        write_json_atomic(result.metrics, out / "fit.json")
+        write_json_atomic(result.best, out / "best.json")
+        pd.DataFrame(result.history).to_csv(out / "history.csv", index=False)
+        console.print(f"wrote {out}/ (fit.json, best.json, history.csv)")
+
+
 def main() -> None:
     """Entry point of the ``sysmodel`` command."""
     try:

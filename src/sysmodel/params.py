@@ -242,7 +242,7 @@ class PopulationParams(Section):
         source="Census Household Pulse Survey 2023: ~8% of renter households behind",
     )
     share_high_barrier: float = P(
-        0.18,
+        0.359,
         unit="share",
         lo=0,
         hi=1,
@@ -548,7 +548,7 @@ class HousingParams(Section):
     """Housing transitions: arrears -> filing -> eviction -> doubled up -> shelter, exits and returns."""
 
     p_filing_per_month_behind: float = P(
-        0.05,
+        0.0166,
         unit="probability/month",
         lo=0,
         hi=1,
@@ -564,39 +564,41 @@ class HousingParams(Section):
         source=_SRC_ASSUMPTION,
     )
     p_informal_move_per_month_behind: float = P(
-        0.01,
+        0.0304,
         unit="probability/month",
         lo=0,
         hi=1,
         desc="monthly chance a family behind on rent leaves informally (doubles up) before any filing",
-        source="Desmond 2016 'Evicted': informal evictions outnumber formal ones (approx.)",
+        source="Desmond 2016 'Evicted': informal evictions outnumber formal ones; "
+        + _SRC_CALIBRATED,
     )
     p_case_decided_per_month: float = P(
-        0.6,
+        0.875,
         unit="probability/month",
         lo=0,
         hi=1,
         desc="monthly chance an eviction case that is still unpaid reaches judgment",
-        source="Eviction Lab case timelines: most cases resolve within 1-2 months",
+        source="Eviction Lab case timelines: most cases resolve within 1-2 months; "
+        + _SRC_CALIBRATED,
     )
     p_eviction_given_judgment: float = P(
-        0.55,
+        0.398,
         unit="probability",
         lo=0,
         hi=1,
         desc="chance a decided, unpaid case ends in an executed eviction (else a payment agreement)",
-        source=f"{_SRC_EVICTION_LAB}: ~40% of filings end in eviction; {_SRC_CALIBRATED}",
+        source=f"{_SRC_EVICTION_LAB}: evictions/filings ~0.3-0.5; {_SRC_CALIBRATED}",
     )
     p_doubled_up_exit_per_month: float = P(
-        0.08,
+        0.198,
         unit="probability/month",
         lo=0,
         hi=1,
         desc="monthly chance a doubled-up family finds its own rental (times employment and landlord multipliers)",
-        source=_SRC_ASSUMPTION,
+        source=f"{_SRC_CULHANE}: 5-10% episodic; {_SRC_CALIBRATED}",
     )
     p_shelter_exit_per_month: float = P(
-        0.5,
+        0.673,
         unit="probability/month",
         lo=0,
         hi=1,
@@ -604,20 +606,20 @@ class HousingParams(Section):
         source=f"{_SRC_CULHANE}: temporary cluster stays ~ 1-2 months; {_SRC_CALIBRATED}",
     )
     high_barrier_exit_multiplier: float = P(
-        0.12,
+        0.147,
         unit="x hazard",
         lo=0,
         hi=1,
         desc="multiplier on shelter exits for high-barrier families (long stayers)",
-        source=f"{_SRC_CULHANE}: long stays ~ 8-12 months; {_SRC_CALIBRATED}",
+        source=f"{_SRC_CULHANE}: long stayers use about half the shelter days; {_SRC_CALIBRATED}",
     )
     share_shelter_exits_to_doubled_up: float = P(
-        0.3,
+        0.253,
         unit="share",
         lo=0,
         hi=1,
         desc="share of self-resolved shelter exits that go to doubling up rather than an own lease",
-        source="HUD AHAR 2020: exits to family/friends ~ 25-35% (approx.)",
+        source="HUD AHAR 2020: exits to family/friends ~ 25-35% (approx.); " + _SRC_CALIBRATED,
     )
     p_rapid_rehousing_per_month: float = P(
         0.06,
@@ -689,12 +691,12 @@ class HelpSeekingParams(Section):
         source=_SRC_ASSUMPTION,
     )
     p_seek_help_doubled_up_per_month: float = P(
-        0.15,
+        0.0742,
         unit="probability/month",
         lo=0,
         hi=1,
         desc="monthly chance a doubled-up family asks for shelter at the front door",
-        source=f"{_SRC_CULHANE}; {_SRC_CALIBRATED}",
+        source=f"{_SRC_CULHANE}: 5-10% episodic; {_SRC_CALIBRATED}",
     )
     p_shelter_admission: float = P(
         0.9,
