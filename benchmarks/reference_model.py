@@ -63,6 +63,7 @@ EVENTS = (
     "exits_to_voucher",
     "front_door_contacts",
     "jobs_found",
+    "ui_claims",
     "jobs_lost",
     "raises_declined",
     "trainings_started",
@@ -126,6 +127,8 @@ def _constants(params: Params) -> SimpleNamespace:
         share_family_wage_start=pp.share_family_wage_start,
         rent_median=pp.rent_median_usd,
         rent_log_sd=pp.rent_log_sd,
+        rent_elasticity=pp.rent_income_elasticity,
+        rent_ref_income=pp.rent_reference_income_usd,
         savings_mean=pp.savings_mean_usd,
         share_no_savings=pp.share_no_savings,
         share_behind_start=pp.share_behind_start,
@@ -159,9 +162,14 @@ def _constants(params: Params) -> SimpleNamespace:
         cliff_fpl=bp.cliff_threshold_fpl,
         band_fpl=bp.flexible_phaseout_band_fpl,
         p_decline=bp.p_decline_raise_if_net_loss,
+        p_ui=bp.p_ui_takeup,
+        ui_rate=bp.ui_replacement_rate,
+        ui_max=bp.ui_max_usd,
+        ui_months=bp.ui_max_months,
         # budget
         ess_base=bu.essentials_base_usd,
         ess_pp=bu.essentials_per_person_usd,
+        ess_min_share=bu.essentials_min_share,
         save_share=bu.share_surplus_saved,
         debt_share=bu.share_surplus_to_debt,
         savings_keep=1.0 - bu.savings_spend_rate_per_month,
@@ -242,7 +250,11 @@ class ReferenceFamily(mesa.Agent):
             self.emp = LOW_WAGE
         self.earnings = self.job_earnings(self.emp)
         self.training_left = 0
-        self.rent = c.rent_median * math.exp(c.rent_log_sd * m.random.gauss(0.0, 1.0))
+        self.ui_benefit = 0.0
+        self.ui_months_left = 0
+        # Benefits from the schedule on arrival (the engine's fill does the same).
+        self.benefits = benefit_amount(c, self.earnings, self.size, self.children)
+        self.rent = self.lease_rent(c.rent_median)
         self.lease_month = math.floor(rnd() * 12)
         has_savings = rnd() >= c.share_no_savings
         self.savings = m.random.expovariate(1.0) * c.savings_mean if has_savings else 0.0
@@ -262,8 +274,6 @@ class ReferenceFamily(mesa.Agent):
         self.first_shelter_month = -1
         self.last_housing_exit_month = -1
         self.entered_month = max(m.month, 0)
-        # Benefits from the schedule on arrival (the engine's fill does the same).
-        self.benefits = benefit_amount(c, self.earnings, self.size, self.children)
         self.income_start = self.income
         self.emp_start = self.emp
         self.savings_start = self.savings
@@ -362,8 +372,15 @@ class ReferenceFamily(mesa.Agent):
         if lost:
             self.emp, self.earnings = UNEMPLOYED, 0.0
             ev["jobs_lost"] += 1
+            # Unemployment insurance, for those who claim it.
+            if c.ui_months > 0 and rnd() < c.p_ui:
+                self.ui_benefit = min(c.ui_max, c.ui_rate * earn0)
+                self.ui_months_left = c.ui_months
+                ev["ui_claims"] += 1
         else:
             self.emp, self.earnings = new_emp, new_earn
+        if self.emp != UNEMPLOYED:
+            self.ui_benefit, self.ui_months_left = 0.0, 0
 
         # Training: drop-outs (more likely while housing is unstable), completions, starts.
         if self.training_left > 0:
@@ -394,8 +411,15 @@ class ReferenceFamily(mesa.Agent):
             self.rent *= factor if factor > 0.5 else 0.5
 
     def update_benefits(self) -> None:
-        """Benefits from the schedule, given this month's earnings."""
-        self.benefits = benefit_amount(self.model.c, self.earnings, self.size, self.children)
+        """Unemployment insurance while claiming, plus the schedule on earnings and UI."""
+        ui = 0.0
+        if self.ui_months_left > 0:
+            ui = self.ui_benefit
+            self.ui_months_left -= 1
+            if self.ui_months_left == 0:
+                self.ui_benefit = 0.0
+        c = self.model.c
+        self.benefits = ui + benefit_amount(c, self.earnings + ui, self.size, self.children)
 
     def rent_due(self) -> float:
         """Rent (or contribution) owed this month in the current housing state, USD."""
@@ -415,7 +439,10 @@ class ReferenceFamily(mesa.Agent):
         is met from savings, then becomes rent arrears (up to the rent), then other debt."""
         c = self.model.c
         due = self.rent_due()
-        net = self.income - due - (c.ess_base + c.ess_pp * self.size) - self.expense_shock
+        essentials = c.ess_base + c.ess_pp * self.size
+        net = self.income - due - essentials - self.expense_shock
+        if net < 0.0:  # cut essentials down to the floor first
+            net += min(-net, (1.0 - c.ess_min_share) * essentials)
         # Irregular needs spend a share of the savings stock every month, surplus or not.
         self.savings *= c.savings_keep
         if net >= 0.0:
@@ -434,6 +461,16 @@ class ReferenceFamily(mesa.Agent):
             self.arrears += unpaid
             self.debt += deficit - unpaid
 
+    def lease_rent(self, median: float) -> float:
+        """Rent of a unit this family leases: log-normal around ``median``, scaled by income."""
+        c = self.model.c
+        relative = max(self.income, 0.25 * c.rent_ref_income) / c.rent_ref_income
+        return (
+            median
+            * math.exp(c.rent_log_sd * self.model.random.gauss())
+            * relative**c.rent_elasticity
+        )
+
     def filing_hazard(self) -> float:
         """Monthly filing probability given arrears in months of rent (capped)."""
         c = self.model.c
@@ -443,7 +480,7 @@ class ReferenceFamily(mesa.Agent):
     def new_lease(self) -> None:
         """Sign a new lease at a market rent this month."""
         c = self.model.c
-        self.rent = c.market_rent * math.exp(c.rent_log_sd * self.model.random.gauss())
+        self.rent = self.lease_rent(c.market_rent)
         self.lease_month = self.model.month % 12
 
     def housing_transition(self) -> None:

@@ -454,6 +454,7 @@ def test_budget_moves_savings_arrears_and_debt_by_the_rule():
             "budget.savings_spend_rate_per_month": 0.1,
             "budget.doubled_up_contribution_usd": 250.0,
             "budget.subsidized_rent_share_of_income": 0.25,
+            "budget.essentials_min_share": 1.0,  # no cutting back here (tested below)
         },
         ["budget"],
         n=9,
@@ -485,6 +486,96 @@ def test_budget_moves_savings_arrears_and_debt_by_the_rule():
     assert pop.savings.tolist() == pytest.approx(expected_savings, abs=1e-9)
     assert pop.arrears.tolist() == pytest.approx(expected_arrears, abs=1e-9)
     assert pop.debt.tolist() == pytest.approx(expected_debt, abs=1e-9)
+
+
+def test_shortfalls_cut_essentials_to_the_floor_before_savings_and_arrears():
+    """Essentials 700 (one adult, one child); floor 60% (420), so at most 280 can be cut."""
+    model = build_model(
+        {
+            "budget.essentials_base_usd": 300.0,
+            "budget.essentials_per_person_usd": 200.0,
+            "budget.essentials_min_share": 0.6,
+            "budget.share_surplus_saved": 0.25,
+            "budget.share_surplus_to_debt": 0.0,
+            "budget.savings_spend_rate_per_month": 0.0,
+        },
+        ["budget"],
+        n=3,
+        seed=9,
+    )
+    pop = model.population
+    pop.adults[:] = 1
+    pop.children[:] = 1
+    pop.housing[:] = STABLE
+    pop.rent[:] = 1000.0
+    pop.benefits[:] = 0.0
+    pop.expense_shock[:] = 0.0
+    pop.arrears[:] = 0.0
+    pop.debt[:] = 0.0
+    pop.earnings[:] = [1500.0, 1000.0, 2000.0]
+    pop.savings[:] = [500.0, 100.0, 0.0]
+    model.step()
+    # -200 is absorbed by cutting essentials; -700 -> cut 280, savings 100, then 320 of arrears;
+    # a surplus of 300 cuts nothing and saves a quarter of it.
+    assert pop.savings.tolist() == pytest.approx([500.0, 0.0, 75.0])
+    assert pop.arrears.tolist() == pytest.approx([0.0, 320.0, 0.0])
+    assert pop.debt.tolist() == pytest.approx([0.0, 0.0, 0.0])
+
+
+def test_job_losers_claim_unemployment_insurance_for_its_duration():
+    takeup, rate, cap, months = 0.4, 0.5, 1_500.0, 3
+    model = build_model(
+        {
+            "economy.p_job_loss_low_wage_per_month": 1.0,
+            "economy.p_job_loss_family_wage_per_month": 1.0,
+            "economy.p_job_find_per_month": 0.0,
+            "economy.p_training_start_per_month": 0.0,
+            "benefits.p_ui_takeup": takeup,
+            "benefits.ui_replacement_rate": rate,
+            "benefits.ui_max_usd": cap,
+            "benefits.ui_max_months": months,
+            "benefits.max_benefit_per_person_usd": 0.0,
+            "benefits.cliff_benefit_per_child_usd": 0.0,
+            "population.share_unemployed_start": 0.0,
+        },
+        ["economy", "benefits"],
+        n=20_000,
+        seed=21,
+    )
+    pop = model.population
+    earnings_before = pop.earnings.copy()
+    model.step()
+    claiming = pop.benefits > 0
+    assert_binomial(claiming, pop.n, takeup, what="UI take-up")
+    expected = np.minimum(cap, rate * earnings_before)
+    assert pop.benefits[claiming] == pytest.approx(expected[claiming])
+    assert (pop.earnings == 0).all()
+    paid = [claiming.sum()]
+    for _ in range(months):
+        model.step()
+        paid.append(int((pop.benefits > 0).sum()))
+    # Paid for exactly `months` months, then nothing.
+    assert paid[:months] == [claiming.sum()] * months
+    assert paid[months] == 0
+
+
+def test_rent_at_lease_up_scales_with_income_by_the_elasticity():
+    median, ref, elasticity = 1_200.0, 3_000.0, 0.5
+    model = build_model(
+        {
+            "population.rent_median_usd": median,
+            "population.rent_log_sd": 0.0,
+            "population.rent_reference_income_usd": ref,
+            "population.rent_income_elasticity": elasticity,
+        },
+        [],
+        n=2_000,
+        seed=5,
+    )
+    pop = model.population
+    relative = np.maximum(pop.income, 0.25 * ref) / ref
+    assert pop.rent == pytest.approx(median * relative**elasticity)
+    assert pop.rent.std() > 0  # incomes differ, so rents do
 
 
 # --- housing --------------------------------------------------------------------------------------
@@ -581,6 +672,7 @@ def test_shelter_exits_split_one_uniform_between_voucher_rehousing_and_self_exit
             "housing.rent_market_multiplier": 1.2,
             "population.rent_median_usd": 1_000.0,
             "population.rent_log_sd": 0.0,
+            "population.rent_income_elasticity": 0.0,
         },
         ["housing"],
         n=80_000,

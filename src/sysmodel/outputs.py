@@ -32,6 +32,7 @@ EVENTS = (
     "exits_to_voucher",
     "front_door_contacts",
     "jobs_found",
+    "ui_claims",
     "jobs_lost",
     "raises_declined",
     "trainings_started",

@@ -217,6 +217,22 @@ class PopulationParams(Section):
         desc="spread (log standard deviation) of rents",
         source="ACS 2022 gross rent distribution for 2-bedroom units (approx.)",
     )
+    rent_income_elasticity: float = P(
+        0.4,
+        unit="elasticity",
+        lo=0,
+        hi=1.5,
+        desc="how rent at lease-up scales with the family's income: rent ~ (income / reference income)^elasticity",
+        source="income elasticity of housing demand ~ 0.3-0.7 (Mayo 1981; Zabel 2004)",
+    )
+    rent_reference_income_usd: float = P(
+        3_200.0,
+        unit="USD/month",
+        lo=100,
+        hi=50_000,
+        desc="income at which a family's expected rent equals rent_median_usd",
+        source="about the mean income (earnings + benefits) of the synthetic population",
+    )
     savings_mean_usd: float = P(
         700.0,
         unit="USD",
@@ -481,6 +497,38 @@ class BenefitParams(Section):
         desc="chance a family turns down a raise or better job that would lower its net resources",
         source="Atlanta Fed 2019 'benefit cliffs' survey evidence (approx.)",
     )
+    p_ui_takeup: float = P(
+        0.3,
+        unit="probability",
+        lo=0,
+        hi=1,
+        desc="chance a main earner who loses a job receives unemployment insurance (UI)",
+        source="US DOL 2023: UI recipiency ~ 27-30% of the unemployed, lower for low-wage workers",
+    )
+    ui_replacement_rate: float = P(
+        0.45,
+        unit="share of prior earnings",
+        lo=0,
+        hi=1,
+        desc="UI benefit as a share of the earnings just lost",
+        source="US DOL 2023: average UI replacement rate ~ 40-45% of prior weekly wages",
+    )
+    ui_max_usd: float = P(
+        2_000.0,
+        unit="USD/month",
+        lo=0,
+        hi=20_000,
+        desc="maximum monthly UI benefit",
+        source="US DOL 2024: state maximum weekly benefits, median ~ $450-500/week",
+    )
+    ui_max_months: int = P(
+        6,
+        unit="months",
+        lo=0,
+        hi=36,
+        desc="months of UI at most after a job loss",
+        source="US DOL: 26 weeks in most states",
+    )
 
 
 class BudgetParams(Section):
@@ -501,6 +549,14 @@ class BudgetParams(Section):
         hi=5_000,
         desc="essential spending for each household member",
         source="MIT Living Wage Calculator 2024 / United Way ALICE budgets (approx.)",
+    )
+    essentials_min_share: float = P(
+        0.7,
+        unit="share of essentials",
+        lo=0,
+        hi=1,
+        desc="in a shortfall, families cut essential spending down to this share before using savings or falling behind on rent",
+        source="Census Household Pulse 2023 (food insufficiency, utility cut-backs); BLS Consumer Expenditure Survey (approx.)",
     )
     share_surplus_saved: float = P(
         0.25,
@@ -556,12 +612,12 @@ class HousingParams(Section):
         source=f"{_SRC_EVICTION_LAB}; {_SRC_CALIBRATED}",
     )
     filing_arrears_cap_months: float = P(
-        2.0,
+        6.0,
         unit="months of rent",
         lo=0.1,
         hi=24,
         desc="arrears beyond this many months of rent do not raise the filing hazard further",
-        source=_SRC_ASSUMPTION,
+        source=f"landlords keep filing as arrears grow; {_SRC_CALIBRATED}",
     )
     p_informal_move_per_month_behind: float = P(
         0.0304,

@@ -20,6 +20,7 @@ from .streams import Streams
 
 __all__ = [
     "Population",
+    "lease_rent",
     "COLUMNS",
     "STABLE",
     "BEHIND",
@@ -66,6 +67,8 @@ COLUMNS: dict[str, tuple[str, float, str]] = {
     "training_left": ("i2", 0, "months of training left (0 = not in training)"),
     "benefits": ("f8", 0.0, "benefits received, USD/month"),
     "expense_shock": ("f8", 0.0, "unexpected expense this month, USD"),
+    "ui_benefit": ("f8", 0.0, "unemployment insurance paid while claiming, USD/month"),
+    "ui_months_left": ("i2", 0, "months of unemployment insurance left (0 = not claiming)"),
     "rent": ("f8", 0.0, "contract rent of the family's (last) unit, USD/month"),
     "lease_month": ("i1", 0, "calendar month (0-11) of the lease anniversary"),
     "savings": ("f8", 0.0, "savings, USD"),
@@ -138,6 +141,8 @@ class Population:
     training_left: np.ndarray
     benefits: np.ndarray
     expense_shock: np.ndarray
+    ui_benefit: np.ndarray
+    ui_months_left: np.ndarray
     rent: np.ndarray
     lease_month: np.ndarray
     savings: np.ndarray
@@ -245,7 +250,13 @@ class Population:
         self.earnings[rows] = job_earnings(self.emp[rows], z("earnings"), wage_mult, ep)
         self.training_left[rows] = 0
 
-        self.rent[rows] = pp.rent_median_usd * np.exp(pp.rent_log_sd * z("rent"))
+        if benefit_schedule is None:
+            self.benefits[rows] = 0.0  # the benefits process sets them in the family's first month
+        else:
+            self.benefits[rows] = benefit_schedule.amount(
+                self.earnings[rows], self.size[rows], self.children[rows]
+            )
+        self.rent[rows] = lease_rent(pp, pp.rent_median_usd, z("rent"), self.income[rows])
         self.lease_month[rows] = np.floor(u("lease") * 12).astype(np.int8)
         has_savings = u("has_savings") >= pp.share_no_savings
         self.savings[rows] = np.where(
@@ -262,17 +273,13 @@ class Population:
         self.sought_help[rows] = False
         self.ever_sheltered[rows] = False
         self.expense_shock[rows] = 0.0
+        self.ui_benefit[rows] = 0.0
+        self.ui_months_left[rows] = 0
         for name in _COUNTERS:
             getattr(self, name)[rows] = 0
         self.first_shelter_month[rows] = -1
         self.last_housing_exit_month[rows] = -1
         self.entered_month[rows] = max(month, 0)
-        if benefit_schedule is None:
-            self.benefits[rows] = 0.0  # the benefits process sets them in the family's first month
-        else:
-            self.benefits[rows] = benefit_schedule.amount(
-                self.earnings[rows], self.size[rows], self.children[rows]
-            )
         self.income_start[rows] = self.income[rows]
         self.emp_start[rows] = self.emp[rows]
         self.savings_start[rows] = self.savings[rows]
@@ -306,6 +313,14 @@ class Population:
         current["left_month"] = np.full(self.n, -1, dtype=np.int32)
         parts = [*self._retired, current]
         return {key: np.concatenate([p[key] for p in parts]) for key in current}
+
+
+def lease_rent(pp, median: float, z: np.ndarray, income: np.ndarray) -> np.ndarray:
+    """Rent of a unit leased by families with ``income``: log-normal around ``median``, scaled by
+    (income / reference income) ^ elasticity, since poorer families rent cheaper units."""
+    ref = pp.rent_reference_income_usd
+    relative = np.maximum(income, 0.25 * ref) / ref
+    return median * np.exp(pp.rent_log_sd * z) * relative**pp.rent_income_elasticity
 
 
 def job_earnings(emp: np.ndarray, z: np.ndarray, wage_mult: np.ndarray, ep) -> np.ndarray:

@@ -24,7 +24,8 @@ _LEASE = state_mask(HOUSED_PAYING)
 class Budget(Process):
     """Balances each family's month.
 
-    A surplus first pays rent arrears, then a share of the rest repays other debt and a share of what
+    A shortfall is first met by cutting essentials down to ``essentials_min_share``. A surplus first pays
+    rent arrears, then a share of the rest repays other debt and a share of what
     remains is saved (the rest is consumed); a share of the savings stock is spent each month on irregular
     needs. A deficit is met from savings first; what savings cannot cover becomes rent arrears (up to the
     month's rent, for families holding a lease) and the remainder other debt.
@@ -50,6 +51,8 @@ class Budget(Process):
         due = self.rent_due()
         essentials = bp.essentials_base_usd + bp.essentials_per_person_usd * pop.size
         net = pop.income - due - essentials - pop.expense_shock
+        # In a shortfall families first cut essentials (down to a floor), then use savings.
+        net += np.minimum(np.maximum(-net, 0.0), (1.0 - bp.essentials_min_share) * essentials)
 
         surplus = np.maximum(net, 0.0)
         repay = np.minimum(surplus, pop.arrears)

@@ -93,6 +93,18 @@ class Economy(Process):
         pop.earnings[:] = np.where(lost, 0.0, new_earn)
         self.count("jobs_lost", lost.sum())
 
+        # Unemployment insurance: some of those who lose a job claim it, for a limited time.
+        bp = self.params.benefits
+        claims = lost & (self.uniform("ui_takeup") < bp.p_ui_takeup) & (bp.ui_max_months > 0)
+        pop.ui_benefit[:] = np.where(
+            claims, np.minimum(bp.ui_max_usd, bp.ui_replacement_rate * earn0), pop.ui_benefit
+        )
+        pop.ui_months_left[:] = np.where(claims, bp.ui_max_months, pop.ui_months_left)
+        working = pop.emp != UNEMPLOYED
+        pop.ui_months_left[working] = 0
+        pop.ui_benefit[working] = 0.0
+        self.count("ui_claims", claims.sum())
+
         # Training: starts, drop-outs (more likely while housing is unstable) and completions.
         training = pop.training_left > 0
         unstable = UNSTABLE[pop.housing]

@@ -19,6 +19,7 @@ from ..population import (
     STABLE,
     SUBSIDIZED,
     UNEMPLOYED,
+    lease_rent,
 )
 from .base import PROCESSES, Process
 
@@ -35,14 +36,10 @@ class Housing(Process):
         )
 
     def new_lease_rent(self, rows: np.ndarray) -> np.ndarray:
-        """Rent of a newly leased unit: the market (a premium over the median) with the population's spread."""
+        """Rent of a newly leased unit: the market (a premium over the median), scaled to income."""
         pp = self.params.population
-        z = self.normal("new_rent")[rows]
-        return (
-            self.params.housing.rent_market_multiplier
-            * pp.rent_median_usd
-            * np.exp(pp.rent_log_sd * z)
-        )
+        median = self.params.housing.rent_market_multiplier * pp.rent_median_usd
+        return lease_rent(pp, median, self.normal("new_rent")[rows], self.pop.income[rows])
 
     def step(self, month: int) -> None:
         pop, hp = self.pop, self.params.housing
