@@ -40,7 +40,9 @@ from typing import Any
 import mesa
 import pandas as pd
 
+from sysmodel.outputs import EVENTS as ENGINE_EVENTS
 from sysmodel.params import EMPLOYMENT_STATES, HOUSING_STATES, Params
+from sysmodel.population import COUNTERS
 
 __all__ = ["ReferenceModel", "ReferenceFamily", "EVENTS"]
 
@@ -50,39 +52,10 @@ UNEMPLOYED, LOW_WAGE, FAMILY_WAGE = range(3)
 LEASE_STATES = frozenset((STABLE, BEHIND, FILED, REHOUSED, SUBSIDIZED))
 UNSTABLE_STATES = frozenset((BEHIND, FILED, DOUBLED_UP, SHELTER))
 
-# Event columns of the monthly table (same names and order as sysmodel.outputs.EVENTS).
-EVENTS = (
-    "filings",
-    "evictions",
-    "informal_moves",
-    "cases_dismissed",
-    "shelter_entries_first_time",
-    "shelter_entries_return",
-    "shelter_exits",
-    "exits_to_rrh",
-    "exits_to_voucher",
-    "front_door_contacts",
-    "jobs_found",
-    "ui_claims",
-    "jobs_lost",
-    "raises_declined",
-    "trainings_started",
-    "trainings_completed",
-    "training_dropouts",
-    "moves_out",
-)
-
-# Counters reset when recording starts (as in the engine's Population.start_recording).
-_COUNTERS = (
-    "episodes",
-    "months_homeless",
-    "evictions",
-    "filings",
-    "trainings_started",
-    "trainings_completed",
-    "front_door_contacts",
-    "intakes",
-)
+# Output names are shared with the engine (only the dynamics are re-implemented here): the event
+# columns of the monthly table, and the counters reset when recording starts.
+EVENTS = ENGINE_EVENTS
+_COUNTERS = COUNTERS
 
 # Process name in params.schedule.processes -> ReferenceFamily method.
 _METHODS = {

@@ -30,22 +30,14 @@ from sysmodel.population import (
     STABLE,
     UNEMPLOYED,
 )
+from sysmodel.population import COUNTERS as POPULATION_COUNTERS
 
 # housing.py treats a family as owing rent when arrears exceed half a cent.
 OWES_USD = 0.005
 FLOAT_COLUMNS = [name for name, (dtype, _, _) in COLUMNS.items() if dtype == "f8"]
 # Per-family counters that only grow while recording (reset when recording starts or a newcomer
 # arrives).
-COUNTERS = (
-    "episodes",
-    "months_homeless",
-    "evictions",
-    "filings",
-    "trainings_started",
-    "trainings_completed",
-    "front_door_contacts",
-    "intakes",
-)
+COUNTERS = POPULATION_COUNTERS
 # Monthly events that add exactly one to a per-family counter for each family concerned.
 EVENT_OF_COUNTER = {
     "filings": "filings",

@@ -20,6 +20,7 @@ from .streams import Streams
 
 __all__ = [
     "Population",
+    "COUNTERS",
     "lease_rent",
     "COLUMNS",
     "STABLE",
@@ -113,8 +114,8 @@ COLUMNS: dict[str, tuple[str, float, str]] = {
     "savings_start": ("f8", 0.0, "savings when recording started or on arrival, USD"),
 }
 
-# Counters reset when recording starts (after burn-in).
-_COUNTERS = (
+# Per-family counters: reset when recording starts (after burn-in) and for each newcomer.
+COUNTERS = (
     "episodes",
     "months_homeless",
     "evictions",
@@ -275,7 +276,7 @@ class Population:
         self.expense_shock[rows] = 0.0
         self.ui_benefit[rows] = 0.0
         self.ui_months_left[rows] = 0
-        for name in _COUNTERS:
+        for name in COUNTERS:
             getattr(self, name)[rows] = 0
         self.first_shelter_month[rows] = -1
         self.last_housing_exit_month[rows] = -1
@@ -286,7 +287,7 @@ class Population:
 
     def start_recording(self) -> None:
         """Reset event counters and take start values; called once when burn-in ends."""
-        for name in _COUNTERS:
+        for name in COUNTERS:
             getattr(self, name)[:] = 0
         self.first_shelter_month[:] = -1
         self.last_housing_exit_month[:] = -1
