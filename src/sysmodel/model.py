@@ -12,9 +12,10 @@ from .agents import Family
 from .network import place_agencies
 from .outputs import MonthlyRecorder, family_table
 from .params import Params
-from .policies import BENEFIT_SCHEDULES, BenefitSchedule
+from .policies import BENEFIT_SCHEDULES, SERVICE_MODELS, BenefitSchedule, ServiceModel
 from .population import Population
 from .processes import PROCESSES, Process
+from .services import ServiceSystem
 from .streams import Streams
 
 __all__ = ["SystemModel"]
@@ -65,6 +66,11 @@ class SystemModel(Model):
         )
         self.families = [Family(self, row) for row in range(pp.n_families)]
         self.agency_network, self.agencies = place_agencies(self, self.seed)
+        self.service_model: ServiceModel = SERVICE_MODELS.get(self.params.services.model)(
+            self.params.services
+        )
+        self.services = ServiceSystem(self)
+        self.ledger: dict[str, float] = {}  # money moved this month, by line (USD)
 
         names = list(processes) if processes is not None else list(self.params.schedule.processes)
         self.processes: list[Process] = [PROCESSES.get(name)(self) for name in names]
@@ -93,6 +99,7 @@ class SystemModel(Model):
         housing_before = pop.housing.copy()
         fid_before = pop.fid.copy()
         self.events = {}
+        self.ledger = {}
         for process in self.processes:
             process.run_month(self.month)
         # Month-end bookkeeping shared by all processes.

@@ -59,6 +59,7 @@ def place_agencies(model: SystemModel, seed: int) -> tuple[Network, list[Agency]
     agencies = []
     for node, data in g.nodes(data=True):
         agency = Agency(model, data["kind"], data["label"], space[node])
+        agency.node = node
         agencies.append(agency)
         if data["kind"] == "employment_provider":
             for _ in range(ap.career_coaches_per_provider):

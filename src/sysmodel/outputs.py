@@ -42,6 +42,57 @@ EVENTS = (
 )
 
 
+# Events counted by the service processes (intake, rationing, services, accounting).
+SERVICE_EVENTS = (
+    "referrals_made",
+    "referrals_completed",
+    "walk_ins",
+    "intakes",
+    "assessments_reused",
+    "assigned_coach",
+    "assigned_financial",
+    "assigned_coordinator",
+    "declined_coach",
+    "declined_financial",
+    "declined_coordinator",
+    "gave_up_waiting_coach",
+    "gave_up_waiting_financial",
+    "gave_up_waiting_coordinator",
+    "prevention_applicants",
+    "prevention_awards",
+    "filings_diverted",
+    "rehousing_applicants",
+    "rehousing_awards",
+    "rehousing_leased",
+    "rehousing_awards_lapsed",
+    "subsidies_bridging_training",
+    "coaching_ended",
+    "coaching_lost_in_crisis",
+    "caseload_coach",
+    "caseload_financial",
+    "caseload_coordinator",
+    "burned_out_coach",
+    "burned_out_financial",
+    "burned_out_coordinator",
+    "shared_customers",
+)
+# Money lines booked by processes each month (Process.spend).
+LEDGER = ("prevention_usd", "rehousing_usd", "staff_usd")
+# Monthly-table columns that only the service system fills.
+SERVICE_MONTHLY_COLUMNS = (
+    *SERVICE_EVENTS,
+    "waiting_coach",
+    "waiting_financial",
+    "waiting_coordinator",
+    "searching_with_award",
+    "funds_prevention_usd",
+    "funds_rehousing_usd",
+    "cost_prevention_usd",
+    "cost_hub_rehousing_usd",
+    "cost_staff_usd",
+)
+
+
 class MonthlyRecorder:
     """Collects one row of system-level outcomes per recorded month, computed from the family arrays."""
 
@@ -57,6 +108,14 @@ class MonthlyRecorder:
         for event in EVENTS:
             row[event] = int(model.events.get(event, 0))
         row["shelter_entries"] = row["shelter_entries_first_time"] + row["shelter_entries_return"]
+        for event in SERVICE_EVENTS:
+            row[event] = int(model.events.get(event, 0))
+        row["waiting_coach"] = int((pop.wait_coach >= 0).sum())
+        row["waiting_financial"] = int((pop.wait_fin >= 0).sum())
+        row["waiting_coordinator"] = int((pop.wait_coord >= 0).sum())
+        row["searching_with_award"] = int((pop.award_month >= 0).sum())
+        row["funds_prevention_usd"] = float(model.services.funds["prevention"])
+        row["funds_rehousing_usd"] = float(model.services.funds["rehousing"])
         employed = pop.emp != UNEMPLOYED
         row["employment_rate"] = float(employed.mean())
         row["family_wage_rate"] = float((pop.emp == FAMILY_WAGE).mean())
@@ -71,12 +130,19 @@ class MonthlyRecorder:
         row["mean_debt_usd"] = float(pop.debt.mean())
         row["mean_engagement"] = float(pop.engagement.mean())
         row["cost_shelter_usd"] = float(counts[SHELTER] * costs.shelter_usd)
-        row["cost_rapid_rehousing_usd"] = float(counts[REHOUSED] * costs.rapid_rehousing_usd)
+        status_quo_rrh = int(((pop.housing == REHOUSED) & ~pop.hub_subsidy).sum())
+        row["cost_rapid_rehousing_usd"] = float(status_quo_rrh * costs.rapid_rehousing_usd)
         row["cost_long_term_subsidy_usd"] = float(counts[SUBSIDIZED] * costs.long_term_subsidy_usd)
+        row["cost_prevention_usd"] = float(model.ledger.get("prevention_usd", 0.0))
+        row["cost_hub_rehousing_usd"] = float(model.ledger.get("rehousing_usd", 0.0))
+        row["cost_staff_usd"] = float(model.ledger.get("staff_usd", 0.0))
         row["cost_total_usd"] = (
             row["cost_shelter_usd"]
             + row["cost_rapid_rehousing_usd"]
             + row["cost_long_term_subsidy_usd"]
+            + row["cost_prevention_usd"]
+            + row["cost_hub_rehousing_usd"]
+            + row["cost_staff_usd"]
         )
         self.rows.append(row)
         return row

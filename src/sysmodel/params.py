@@ -820,6 +820,14 @@ class CostParams(Section):
         desc="long-term subsidy (voucher)",
         source=_SRC_FOS,
     )
+    staff_usd: float = P(
+        6_000.0,
+        unit="USD/staff-month",
+        lo=0,
+        hi=50_000,
+        desc="loaded monthly cost of one coach or coordinator",
+        source="BLS OEWS 2023: social and human service assistants / counselors ~ $50-60k plus 30% overhead",
+    )
 
 
 class AgencyParams(Section):
@@ -875,6 +883,316 @@ class AgencyParams(Section):
     )
 
 
+class ServiceParams(Section):
+    """How families reach services and what staff do: intake, referral, service model, coaching."""
+
+    model: str = P(
+        "siloed",
+        unit="name (registry)",
+        desc="service model: 'siloed' (each agency on its own) or 'aligned' (housing hub / Aligned Partners Network)",
+        source="DESIGN.md §4; seeds 003, 004",
+    )
+    alignment: float = P(
+        1.0,
+        unit="0-1",
+        lo=0,
+        hi=1,
+        desc="degree of alignment used by the 'aligned' model (0 reproduces 'siloed' exactly)",
+        source="DESIGN.md §4",
+    )
+    referral_success_siloed: float = P(
+        0.35,
+        unit="probability",
+        lo=0,
+        hi=1,
+        desc="chance a cold referral between siloed agencies is completed (at full relationship strength)",
+        source="service-integration literature: 'referral leakage' of half or more (approx.); seed 004",
+    )
+    referral_success_aligned: float = P(
+        0.9,
+        unit="probability",
+        lo=0,
+        hi=1,
+        desc="chance a warm hand-off between aligned agencies is completed (at full relationship strength)",
+        source="seed 003 (shared customers, warm hand-offs) (approx.)",
+    )
+    referral_delay_siloed_months: int = P(
+        2,
+        unit="months",
+        lo=0,
+        hi=24,
+        desc="months before a siloed referral reaches the next agency",
+        source=_SRC_ASSUMPTION,
+    )
+    relationship_effect: float = P(
+        0.5,
+        unit="share",
+        lo=0,
+        hi=1,
+        desc="referral success is multiplied by 1 - effect * (1 - relationship strength)",
+        source="seed 003: 'relationships are where the work lives or dies' (approx.)",
+    )
+    coordination_share: float = P(
+        0.15,
+        unit="share of staff capacity",
+        lo=0,
+        hi=0.9,
+        desc="share of staff capacity spent on coordination at full alignment (shared case conferences)",
+        source=_SRC_ASSUMPTION,
+    )
+    p_seek_coaching_per_month: float = P(
+        0.03,
+        unit="probability/month",
+        lo=0,
+        hi=1,
+        desc="monthly chance a family not in family-wage work approaches an employment provider (times engagement)",
+        source=_SRC_ASSUMPTION,
+    )
+    p_accept_offer: float = P(
+        0.8,
+        unit="probability",
+        lo=0,
+        hi=1,
+        desc="chance a family offered a staff slot takes it up (times engagement): imperfect take-up",
+        source="take-up of voluntary services ~ 60-90% (approx.)",
+    )
+    max_wait_months: int = P(
+        4,
+        unit="months",
+        lo=1,
+        hi=60,
+        desc="families waiting longer than this for a staff slot give up (and lose engagement)",
+        source=_SRC_ASSUMPTION,
+    )
+    coaching_months: int = P(
+        12,
+        unit="months",
+        lo=1,
+        hi=60,
+        desc="length of a career-coaching spell",
+        source="seed 003 (coaching before, during and after assistance) (approx.)",
+    )
+    coach_job_find_multiplier: float = P(
+        1.5,
+        unit="x hazard",
+        lo=1,
+        hi=5,
+        desc="job-finding hazard multiplier while coached (at full staff effectiveness)",
+        source="WIOA / sectoral programme evaluations (approx.); calibrated to seed 003 (issue 3)",
+    )
+    coach_promotion_multiplier: float = P(
+        2.0,
+        unit="x hazard",
+        lo=1,
+        hi=10,
+        desc="family-wage placement (promotion) hazard multiplier while coached",
+        source="seed 003: family-wage career focus (approx.)",
+    )
+    coach_training_start_per_month: float = P(
+        0.05,
+        unit="probability/month",
+        lo=0,
+        hi=1,
+        desc="extra monthly chance a coached family not in training starts occupational training (scholarships)",
+        source="seed 003: scholarships for occupational training (approx.)",
+    )
+    coach_training_dropout_multiplier: float = P(
+        0.6,
+        unit="x hazard",
+        lo=0,
+        hi=1,
+        desc="training drop-out hazard multiplier while coached",
+        source="Worksystems pilot: 38% more likely to complete training (seed 003) (approx.)",
+    )
+    p_coach_loses_case_per_month_siloed: float = P(
+        0.3,
+        unit="probability/month",
+        lo=0,
+        hi=1,
+        desc="siloed: monthly chance a coach loses a client whose housing is in crisis (the coach does not see it coming)",
+        source="DESIGN.md §4 (approx.)",
+    )
+    financial_coaching_months: int = P(
+        6,
+        unit="months",
+        lo=1,
+        hi=60,
+        desc="length of a financial-coaching spell",
+        source="Living Cities / financial coaching programmes (seed 000) (approx.)",
+    )
+    p_refer_financial: float = P(
+        0.3,
+        unit="probability",
+        lo=0,
+        hi=1,
+        desc="chance a coach or coordinator refers a new client to financial coaching",
+        source="seed 000 (approx.)",
+    )
+    financial_coach_saving_multiplier: float = P(
+        1.8,
+        unit="x share saved",
+        lo=1,
+        hi=4,
+        desc="multiplier on the share of surplus saved and on debt repayment while financially coached",
+        source="CFPB 2019 financial coaching evaluation: savings and debt improvements (approx.)",
+    )
+    coordination_months_after_assistance: int = P(
+        3,
+        unit="months",
+        lo=0,
+        hi=24,
+        desc="months a coordinator follows a family after assistance before closing the case",
+        source=_SRC_ASSUMPTION,
+    )
+    burnout_after_months_over: int = P(
+        3,
+        unit="months",
+        lo=1,
+        hi=24,
+        desc="months over capacity after which a staff member burns out",
+        source="caseload and burnout literature (approx.)",
+    )
+    burnout_effectiveness: float = P(
+        0.6,
+        unit="share",
+        lo=0,
+        hi=1,
+        desc="effectiveness of a burned-out staff member (recovers when back under capacity)",
+        source=_SRC_ASSUMPTION,
+    )
+    strength_gain_per_shared_case: float = P(
+        0.002,
+        unit="per shared case-month",
+        lo=0,
+        hi=0.1,
+        desc="growth of an agency pair's relationship strength per shared case each month",
+        source="seed 003 (approx.)",
+    )
+    strength_gain_per_contact_hour: float = P(
+        0.002,
+        unit="per hour",
+        lo=0,
+        hi=0.1,
+        desc="growth of relationship strength per hour of partnership contact time",
+        source=_SRC_ASSUMPTION,
+    )
+    contact_hours_per_month: float = P(
+        1.5,
+        unit="hours/month per agency pair",
+        lo=0,
+        hi=200,
+        desc="partnership investment: contact time between partner agencies each month",
+        source="DESIGN.md §5 (lever)",
+    )
+    strength_decay_per_month: float = P(
+        0.01,
+        unit="share/month",
+        lo=0,
+        hi=1,
+        desc="share of relationship strength lost each month",
+        source=_SRC_ASSUMPTION,
+    )
+
+
+class AssistanceParams(Section):
+    """The housing hub's rent-assistance budget, its rationing and the subsidies it buys."""
+
+    annual_budget_usd: float = P(
+        1_200_000.0,
+        unit="USD/year",
+        lo=0,
+        hi=1e9,
+        desc="rent-assistance budget of the housing hub (prevention plus re-housing)",
+        source="order of magnitude of a county ESG / local rent-assistance allocation (approx.)",
+    )
+    share_prevention: float = P(
+        0.4,
+        unit="share",
+        lo=0,
+        hi=1,
+        desc="share of the budget for prevention (arrears, stopping filings); the rest is for re-housing",
+        source="DESIGN.md §5 (lever)",
+    )
+    rationing: str = P(
+        "first_come_first_served",
+        unit="name (registry)",
+        desc="rule that orders applicants when funds are short",
+        source="DESIGN.md §5",
+    )
+    prevention_max_months_rent: float = P(
+        3.0,
+        unit="months of rent",
+        lo=0,
+        hi=24,
+        desc="most arrears one prevention award pays",
+        source="Emergency Rental Assistance programme caps (approx.)",
+    )
+    rehousing_subsidy_share: float = P(
+        0.7,
+        unit="share of rent",
+        lo=0,
+        hi=1,
+        desc="depth of a re-housing subsidy",
+        source="HUD Family Options Study (approx.)",
+    )
+    rehousing_months: int = P(
+        6,
+        unit="months",
+        lo=1,
+        hi=60,
+        desc="duration of a re-housing subsidy",
+        source="HUD Family Options Study: median RRH ~ 7 months",
+    )
+    deposit_months_rent: float = P(
+        1.0,
+        unit="months of rent",
+        lo=0,
+        hi=6,
+        desc="deposit paid with a re-housing award",
+        source=_SRC_ASSUMPTION,
+    )
+    p_lease_up_per_month: float = P(
+        0.35,
+        unit="probability/month",
+        lo=0,
+        hi=1,
+        desc="monthly chance a family with a re-housing award finds a landlord who accepts (times landlord multiplier)",
+        source="HUD Family Options Study: median RRH lease-up ~ 2-3 months (approx.)",
+    )
+    coordinator_landlord_boost: float = P(
+        0.5,
+        unit="share",
+        lo=0,
+        hi=3,
+        desc="coordinators' landlord relationships raise lease-up by this share",
+        source="seed 003 (housing market knowledge) (approx.)",
+    )
+    award_expiry_months: int = P(
+        4,
+        unit="months",
+        lo=1,
+        hi=24,
+        desc="a re-housing award not leased up within this many months lapses (funds return)",
+        source=_SRC_ASSUMPTION,
+    )
+
+
+# The month with the service system (DESIGN.md §3). Scenarios with services set schedule.processes to
+# this list; the default schedule becomes this list once the defaults are re-calibrated with services.
+SERVICE_SCHEDULE = [
+    "turnover",
+    "economy",
+    "benefits",
+    "budget",
+    "housing",
+    "help_seeking",
+    "intake",
+    "rationing",
+    "services",
+    "accounting",
+]
+
+
 class ScheduleParams(Section):
     """The month's process order (names from the process registry; see ``sysmodel processes``)."""
 
@@ -905,6 +1223,8 @@ class Params(Section):
     turnover: TurnoverParams = Field(default_factory=TurnoverParams)
     costs: CostParams = Field(default_factory=CostParams)
     agencies: AgencyParams = Field(default_factory=AgencyParams)
+    services: ServiceParams = Field(default_factory=ServiceParams)
+    assistance: AssistanceParams = Field(default_factory=AssistanceParams)
     schedule: ScheduleParams = Field(default_factory=ScheduleParams)
 
     @model_validator(mode="after")
@@ -999,6 +1319,8 @@ def field_info(path: str) -> Any | None:
 # Text parameters whose value must be a registered name: path -> (module, registry attribute).
 NAMED_CHOICES: dict[str, tuple[str, str]] = {
     "benefits.schedule": ("sysmodel.policies", "BENEFIT_SCHEDULES"),
+    "services.model": ("sysmodel.policies", "SERVICE_MODELS"),
+    "assistance.rationing": ("sysmodel.policies", "RATIONING_RULES"),
 }
 
 

@@ -11,12 +11,16 @@ the service area during the run.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 from scipy.special import betaincinv
 
 from .params import Params
-from .policies import BenefitSchedule
 from .streams import Streams
+
+if TYPE_CHECKING:
+    from .policies import BenefitSchedule
 
 __all__ = [
     "Population",
@@ -94,6 +98,70 @@ COLUMNS: dict[str, tuple[str, float, str]] = {
     "filings": ("i2", 0, "eviction filings since recording started"),
     "trainings_started": ("i2", 0, "training courses started"),
     "trainings_completed": ("i2", 0, "training courses completed"),
+    # --- the service system (intake, staff, rent assistance) ---
+    "known": (
+        "i2",
+        0,
+        "bitmask of agency kinds the family is known to (sysmodel.services.AGENCY_BITS)",
+    ),
+    "coach": ("i4", -1, "index of the family's career coach (-1 none)"),
+    "fin_coach": ("i4", -1, "index of the family's financial coach (-1 none)"),
+    "coordinator": ("i4", -1, "index of the family's rent-assistance coordinator (-1 none)"),
+    "coach_months": ("i2", 0, "months in the current career-coaching spell"),
+    "fin_months": ("i2", 0, "months in the current financial-coaching spell"),
+    "coord_idle_months": ("i2", 0, "months the coordinator case has had no assistance or crisis"),
+    "ref_coach": ("i4", -1, "month a pending referral reaches an employment provider (-1 none)"),
+    "ref_fin": ("i4", -1, "month a pending referral reaches financial coaching (-1 none)"),
+    "ref_coord": ("i4", -1, "month a pending referral reaches the housing hub (-1 none)"),
+    "wait_coach": ("i4", -1, "month the family joined the coaching waitlist (-1 not waiting)"),
+    "wait_fin": (
+        "i4",
+        -1,
+        "month the family joined the financial-coaching waitlist (-1 not waiting)",
+    ),
+    "wait_coord": ("i4", -1, "month the family joined the hub's waitlist (-1 not waiting)"),
+    "shared_assessment": ("?", False, "has a shared assessment that partner agencies reuse"),
+    "crisis_referred": ("?", False, "a coach has referred this housing crisis to the hub"),
+    "shared_customer": ("?", False, "has had a coach and a coordinator at the same time"),
+    "m_job_find": ("f8", 1.0, "service multiplier on the job-finding hazard"),
+    "m_promotion": ("f8", 1.0, "service multiplier on the promotion hazard"),
+    "m_dropout": ("f8", 1.0, "service multiplier on the training drop-out hazard"),
+    "add_training_start": ("f8", 0.0, "extra monthly training-start probability from coaching"),
+    "m_saving": ("f8", 1.0, "service multiplier on saving and debt-repayment shares"),
+    "applied_prevention_month": (
+        "i4",
+        -1,
+        "first month the family applied for prevention (-1 never)",
+    ),
+    "served_prevention_month": ("i4", -1, "latest month the family received prevention (-1 never)"),
+    "prevention_usd": ("f8", 0.0, "prevention dollars received"),
+    "applied_rehousing_month": (
+        "i4",
+        -1,
+        "first month the family applied for re-housing (-1 never)",
+    ),
+    "served_rehousing_month": (
+        "i4",
+        -1,
+        "latest month the family was awarded re-housing (-1 never)",
+    ),
+    "rehousing_usd": ("f8", 0.0, "re-housing dollars committed to the family"),
+    "award_month": (
+        "i4",
+        -1,
+        "month of an open re-housing award still looking for a unit (-1 none)",
+    ),
+    "award_usd": ("f8", 0.0, "funds committed to the open re-housing award"),
+    "hub_subsidy": (
+        "?",
+        False,
+        "the current time-limited subsidy is the hub's (not status-quo RRH)",
+    ),
+    "program_entry_month": ("i4", -1, "month of the first career-coaching assignment (-1 never)"),
+    "program_exit_month": ("i4", -1, "month the latest coaching spell closed (-1 none)"),
+    "income_at_entry": ("f8", 0.0, "income when career coaching began, USD/month"),
+    "income_at_exit": ("f8", 0.0, "income when the latest coaching spell closed, USD/month"),
+    "exit_employed": ("?", False, "employed when the latest coaching spell closed"),
     "first_shelter_month": (
         "i4",
         -1,
@@ -113,6 +181,27 @@ COLUMNS: dict[str, tuple[str, float, str]] = {
     "emp_start": ("i1", 0, "employment state when recording started or on arrival"),
     "savings_start": ("f8", 0.0, "savings when recording started or on arrival, USD"),
 }
+
+# Columns of the service system, reset to their fill value for each newcomer.
+SERVICE_COLUMNS = tuple(COLUMNS)[
+    tuple(COLUMNS).index("known") : tuple(COLUMNS).index("first_shelter_month")
+]
+
+# Service records (who applied, was served, entered and left coaching): reset when recording starts.
+RECORD_COLUMNS = (
+    "shared_customer",
+    "applied_prevention_month",
+    "served_prevention_month",
+    "prevention_usd",
+    "applied_rehousing_month",
+    "served_rehousing_month",
+    "rehousing_usd",
+    "program_entry_month",
+    "program_exit_month",
+    "income_at_entry",
+    "income_at_exit",
+    "exit_employed",
+)
 
 # Per-family counters: reset when recording starts (after burn-in) and for each newcomer.
 COUNTERS = (
@@ -164,6 +253,41 @@ class Population:
     filings: np.ndarray
     trainings_started: np.ndarray
     trainings_completed: np.ndarray
+    known: np.ndarray
+    coach: np.ndarray
+    fin_coach: np.ndarray
+    coordinator: np.ndarray
+    coach_months: np.ndarray
+    fin_months: np.ndarray
+    coord_idle_months: np.ndarray
+    ref_coach: np.ndarray
+    ref_fin: np.ndarray
+    ref_coord: np.ndarray
+    wait_coach: np.ndarray
+    wait_fin: np.ndarray
+    wait_coord: np.ndarray
+    shared_assessment: np.ndarray
+    crisis_referred: np.ndarray
+    shared_customer: np.ndarray
+    m_job_find: np.ndarray
+    m_promotion: np.ndarray
+    m_dropout: np.ndarray
+    add_training_start: np.ndarray
+    m_saving: np.ndarray
+    applied_prevention_month: np.ndarray
+    served_prevention_month: np.ndarray
+    prevention_usd: np.ndarray
+    applied_rehousing_month: np.ndarray
+    served_rehousing_month: np.ndarray
+    rehousing_usd: np.ndarray
+    award_month: np.ndarray
+    award_usd: np.ndarray
+    hub_subsidy: np.ndarray
+    program_entry_month: np.ndarray
+    program_exit_month: np.ndarray
+    income_at_entry: np.ndarray
+    income_at_exit: np.ndarray
+    exit_employed: np.ndarray
     first_shelter_month: np.ndarray
     last_housing_exit_month: np.ndarray
     entered_month: np.ndarray
@@ -278,6 +402,8 @@ class Population:
         self.ui_months_left[rows] = 0
         for name in COUNTERS:
             getattr(self, name)[rows] = 0
+        for name in SERVICE_COLUMNS:
+            getattr(self, name)[rows] = COLUMNS[name][1]
         self.first_shelter_month[rows] = -1
         self.last_housing_exit_month[rows] = -1
         self.entered_month[rows] = max(month, 0)
@@ -289,6 +415,12 @@ class Population:
         """Reset event counters and take start values; called once when burn-in ends."""
         for name in COUNTERS:
             getattr(self, name)[:] = 0
+        for name in RECORD_COLUMNS:
+            getattr(self, name)[:] = COLUMNS[name][1]
+        # A family in coaching when recording starts counts as entering the programme now.
+        coached = self.coach >= 0
+        self.program_entry_month[coached] = 0
+        self.income_at_entry[coached] = self.income[coached]
         self.first_shelter_month[:] = -1
         self.last_housing_exit_month[:] = -1
         self.entered_month[:] = 0

@@ -1,5 +1,18 @@
-"""Policies: registered strategies that scenario files select by name (benefit schedules, ...)."""
+"""Policies: registered strategies that scenario files select by name."""
 
 from .benefit_schedules import BENEFIT_SCHEDULES, BenefitSchedule, CliffSchedule, FlexibleSchedule
+from .rationing import RATIONING_RULES, RationingRule
+from .service_models import SERVICE_MODELS, Aligned, ServiceModel, Siloed
 
-__all__ = ["BENEFIT_SCHEDULES", "BenefitSchedule", "CliffSchedule", "FlexibleSchedule"]
+__all__ = [
+    "BENEFIT_SCHEDULES",
+    "BenefitSchedule",
+    "CliffSchedule",
+    "FlexibleSchedule",
+    "RATIONING_RULES",
+    "RationingRule",
+    "SERVICE_MODELS",
+    "ServiceModel",
+    "Siloed",
+    "Aligned",
+]

@@ -61,5 +61,9 @@ class Process:
         """Add ``n`` to this month's count of ``event`` (reported in the monthly table)."""
         self.model.events[event] = self.model.events.get(event, 0) + int(n)
 
+    def spend(self, line: str, usd: float) -> None:
+        """Add ``usd`` to this month's money on ``line`` (reported in the monthly table)."""
+        self.model.ledger[line] = self.model.ledger.get(line, 0.0) + float(usd)
+
 
 PROCESSES: Registry[Process] = Registry("process")

@@ -58,11 +58,14 @@ class Budget(Process):
         repay = np.minimum(surplus, pop.arrears)
         pop.arrears -= repay
         rest = surplus - repay
-        repay_debt = np.minimum(pop.debt, bp.share_surplus_to_debt * rest)
+        # Financial coaching raises the shares repaid and saved (m_saving; 1 without coaching).
+        repay_debt = np.minimum(
+            pop.debt, np.minimum(1.0, bp.share_surplus_to_debt * pop.m_saving) * rest
+        )
         pop.debt -= repay_debt
         # Savings: a share of what is left, while irregular needs spend a share of the stock.
         pop.savings *= 1.0 - bp.savings_spend_rate_per_month
-        pop.savings += bp.share_surplus_saved * (rest - repay_debt)
+        pop.savings += np.minimum(1.0, bp.share_surplus_saved * pop.m_saving) * (rest - repay_debt)
 
         deficit = np.maximum(-net, 0.0)
         from_savings = np.minimum(deficit, pop.savings)

@@ -57,14 +57,21 @@ class Economy(Process):
 
         # Offers: unemployed earners find jobs; low-wage earners may move up to a family-wage job.
         p_find = np.minimum(
-            1.0, ep.p_job_find_per_month * (0.5 + ep.skill_job_find_effect * pop.skill) * hiring
+            1.0,
+            ep.p_job_find_per_month
+            * (0.5 + ep.skill_job_find_effect * pop.skill)
+            * hiring
+            * pop.m_job_find,
         )
         found = (emp0 == UNEMPLOYED) & (self.uniform("job_find") < p_find)
         fw_job = self.uniform("job_type") < ep.p_family_wage_offer_max * pop.skill**2
         promoted = (
             (emp0 == LOW_WAGE)
             & ~lost
-            & (self.uniform("promotion") < ep.p_promotion_per_month * pop.skill * hiring)
+            & (
+                self.uniform("promotion")
+                < ep.p_promotion_per_month * pop.skill * hiring * pop.m_promotion
+            )
         )
         new_emp = np.where(found, np.where(fw_job, FAMILY_WAGE, LOW_WAGE), emp0)
         new_emp = np.where(promoted, FAMILY_WAGE, new_emp).astype(np.int8)
@@ -108,8 +115,10 @@ class Economy(Process):
         # Training: starts, drop-outs (more likely while housing is unstable) and completions.
         training = pop.training_left > 0
         unstable = UNSTABLE[pop.housing]
-        p_drop = ep.p_training_dropout_per_month * np.where(
-            unstable, ep.training_dropout_instability_multiplier, 1.0
+        p_drop = (
+            ep.p_training_dropout_per_month
+            * np.where(unstable, ep.training_dropout_instability_multiplier, 1.0)
+            * pop.m_dropout
         )
         dropped = training & (self.uniform("training_dropout") < np.minimum(p_drop, 1.0))
         pop.training_left[:] = np.where(
@@ -122,7 +131,10 @@ class Economy(Process):
         start = (
             ~training
             & (pop.emp != FAMILY_WAGE)
-            & (self.uniform("training_start") < ep.p_training_start_per_month)
+            & (
+                self.uniform("training_start")
+                < ep.p_training_start_per_month + pop.add_training_start
+            )
         )
         pop.training_left[start] = ep.training_months
         pop.trainings_started += start

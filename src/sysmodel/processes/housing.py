@@ -120,6 +120,7 @@ class Housing(Process):
         lost_subsidy = filed & ((h == REHOUSED) | (h == SUBSIDIZED))
         pop.subsidy_left[lost_subsidy | rrh_ends] = 0
         pop.subsidy_share[lost_subsidy | rrh_ends] = 0.0
+        pop.hub_subsidy[lost_subsidy | rrh_ends | rrh] = False
         pop.subsidy_left[rrh] = hp.rrh_subsidy_months
         pop.subsidy_share[rrh] = hp.rrh_subsidy_share
         leases = du_exit | to_own | rrh | voucher

@@ -1,0 +1,169 @@
+"""Intake and referral over the agency network, waitlists, and assignment to staff.
+
+Families reach services three ways: through the front door when they ask for help in a housing crisis
+(referred on to the housing hub), by walking in to an employment provider when looking for (better)
+work, and through their coach or coordinator (cross-referrals). The service model decides how referrals
+travel: siloed referrals are cold (low success, a delay, a new intake); aligned ones are warm hand-offs
+(high success, no delay, the shared assessment is reused). Every new intake adds to the family's
+administrative burden and lowers its engagement.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..population import BEHIND, DOUBLED_UP, FAMILY_WAGE, FILED, SHELTER, state_mask
+from ..services import AGENCY_BITS, ROLES
+from .base import PROCESSES, Process
+
+CRISIS = state_mask((BEHIND, FILED, DOUBLED_UP, SHELTER))
+
+# role -> (referral column, waitlist column, agency kind)
+_QUEUES = {
+    "coach": ("ref_coach", "wait_coach", "employment_provider"),
+    "financial": ("ref_fin", "wait_fin", "financial_coaching"),
+    "coordinator": ("ref_coord", "wait_coord", "housing_hub"),
+}
+
+
+@PROCESSES.register("intake")
+class Intake(Process):
+    """Referrals, arrivals (intakes), waitlists and assignment of families to staff."""
+
+    summary = "front door -> hub, walk-ins at employment providers, cross-referrals, waitlists, staff assignment"
+
+    def free_for(self, role: str) -> np.ndarray:
+        """Families with no staff member, referral or waitlist place for ``role``."""
+        pop = self.pop
+        ref, wait, _ = _QUEUES[role]
+        staff_col = ROLES[role][1]
+        return (getattr(pop, staff_col) < 0) & (getattr(pop, wait) < 0) & (getattr(pop, ref) < 0)
+
+    def refer(self, role: str, who: np.ndarray, from_kind: str, draw: str, month: int) -> None:
+        """Try to refer ``who`` (a mask) to ``role``'s agency; success and delay follow the service model."""
+        ref, _, to_kind = _QUEUES[role]
+        sm, sys = self.model.service_model, self.model.services
+        p_ok = sm.referral_success(sys.strength(from_kind, to_kind))
+        ok = who & (self.uniform(draw) < p_ok)
+        getattr(self.pop, ref)[ok] = month + sm.referral_delay()
+        self.count("referrals_made", who.sum())
+        self.count("referrals_completed", ok.sum())
+
+    def step(self, month: int) -> None:
+        pop, sp = self.pop, self.params.services
+        sm = self.model.service_model
+
+        # 1. The front door refers families who asked for help to the housing hub.
+        pop.known[pop.sought_help] |= AGENCY_BITS["front_door"]
+        self.refer(
+            "coordinator",
+            pop.sought_help & self.free_for("coordinator"),
+            "front_door",
+            "refer_hub",
+            month,
+        )
+
+        # 2. Coached families in a housing crisis: aligned coaches see it and refer; siloed ones do not.
+        crisis = CRISIS[pop.housing]
+        pop.crisis_referred[~crisis] = False
+        noticed = (
+            (pop.coach >= 0)
+            & crisis
+            & ~pop.crisis_referred
+            & self.free_for("coordinator")
+            & (self.uniform("coach_sees_crisis") < sm.co_assignment())
+        )
+        pop.crisis_referred |= noticed
+        self.refer("coordinator", noticed, "employment_provider", "refer_crisis", month)
+
+        # 3. Walk-ins at employment providers (arrive this month).
+        p_seek = sp.p_seek_coaching_per_month * pop.engagement
+        walk_in = (
+            self.free_for("coach")
+            & (pop.emp != FAMILY_WAGE)
+            & (self.uniform("seek_coaching") < p_seek)
+        )
+        pop.ref_coach[walk_in] = month
+        self.count("walk_ins", walk_in.sum())
+
+        # 4. Referrals that arrive this month become intakes (unless the shared assessment is reused).
+        u_reuse = self.uniform("reuse_assessment")
+        u_share = self.uniform("share_assessment")
+        for ref, wait, kind in _QUEUES.values():
+            ref_col = getattr(pop, ref)
+            arrive = (ref_col >= 0) & (ref_col <= month)
+            if not arrive.any():
+                continue
+            reuse = arrive & pop.shared_assessment & (u_reuse < sm.shared_assessment())
+            intake = arrive & ~reuse
+            pop.intakes += intake
+            pop.engagement[intake] *= 1.0 - self.params.help_seeking.engagement_loss_per_intake
+            # Aligned agencies complete one shared assessment that partners can reuse.
+            pop.shared_assessment |= intake & (u_share < sm.shared_assessment())
+            pop.known[arrive] |= AGENCY_BITS[kind]
+            getattr(pop, wait)[arrive] = month
+            ref_col[arrive] = -1
+            self.count("intakes", intake.sum())
+            self.count("assessments_reused", reuse.sum())
+
+        # 5. Waitlists: staff take families in order of arrival while they have room.
+        for role in _QUEUES:
+            newly = self.assign(role, month)
+            if role == "coordinator":
+                # New hub clients who need work are referred to coaching (warm when aligned).
+                need_work = newly & (pop.emp != FAMILY_WAGE) & self.free_for("coach")
+                self.refer("coach", need_work, "housing_hub", "refer_coach", month)
+            if role in ("coordinator", "coach"):
+                to_fin = (
+                    newly
+                    & self.free_for("financial")
+                    & (self.uniform(f"fin_{role}") < sp.p_refer_financial)
+                )
+                source = "housing_hub" if role == "coordinator" else "employment_provider"
+                self.refer("financial", to_fin, source, f"refer_fin_{role}", month)
+
+        # 6. Families waiting too long give up.
+        for role, (_, wait, _) in _QUEUES.items():
+            wait_col = getattr(pop, wait)
+            gave_up = (wait_col >= 0) & (month - wait_col >= sp.max_wait_months)
+            wait_col[gave_up] = -1
+            pop.engagement[gave_up] *= 1.0 - self.params.help_seeking.engagement_loss_per_intake
+            self.count(f"gave_up_waiting_{role}", gave_up.sum())
+
+    def assign(self, role: str, month: int) -> np.ndarray:
+        """Offer free slots of ``role`` to waiting families in order; returns the mask of those assigned."""
+        pop, sp = self.pop, self.params.services
+        sys = self.model.services
+        _, wait, _ = _QUEUES[role]
+        wait_col = getattr(pop, wait)
+        staff_col = getattr(pop, ROLES[role][1])
+        assigned = np.zeros(pop.n, dtype=bool)
+        waiting = np.flatnonzero(wait_col >= 0)
+        if waiting.size == 0 or not sys.staff[role]:
+            return assigned
+        free = np.maximum(sys.capacity(role) - sys.caseload(role), 0)
+        slots = int(free.sum())
+        if slots == 0:
+            return assigned
+        u_order = self.uniform(f"order_{role}")
+        queue = waiting[np.lexsort((u_order[waiting], wait_col[waiting]))]
+        offered = queue[:slots]
+        accept = (
+            self.uniform(f"take_up_{role}")[offered] < sp.p_accept_offer * pop.engagement[offered]
+        )
+        taken = offered[accept]
+        # Each accepting family fills the next free slot (staff with room, in order).
+        staff_col[taken] = np.repeat(np.arange(free.size), free)[: taken.size]
+        wait_col[offered] = -1
+        assigned[taken] = True
+        self.count(f"assigned_{role}", taken.size)
+        self.count(f"declined_{role}", offered.size - taken.size)
+        if role == "coach":
+            pop.program_entry_month[taken] = month  # the latest coaching spell
+            pop.income_at_entry[taken] = pop.income[taken]
+            pop.coach_months[taken] = 0
+        elif role == "financial":
+            pop.fin_months[taken] = 0
+        else:
+            pop.coord_idle_months[taken] = 0
+        return assigned

@@ -1,0 +1,95 @@
+"""Rent assistance: applicants are ranked by the rationing rule and funded while money lasts.
+
+The hub's budget arrives monthly (a twelfth of the year's, split between prevention and re-housing);
+unspent money carries over. Prevention pays arrears (up to a cap), which stops a filing; re-housing
+commits a deposit plus a subsidy of the configured depth and duration to a family in shelter or doubled
+up, who then looks for a landlord (``services``). Funds are never overspent: applicants are funded in
+the rule's order until the next one no longer fits.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..policies import RATIONING_RULES
+from ..population import BEHIND, DOUBLED_UP, FILED, SHELTER, STABLE, lease_rent
+from .base import PROCESSES, Process
+
+
+@PROCESSES.register("rationing")
+class Rationing(Process):
+    """Funds prevention and re-housing applicants in the order of the scenario's rationing rule."""
+
+    summary = (
+        "rank rent-assistance applicants by the rationing rule; fund them until the budget is gone"
+    )
+
+    def setup(self) -> None:
+        groups = self.params.population.groups
+        weights = np.array([1.0 / max(g.hiring_multiplier, 1e-6) for g in groups])
+        self.rule = RATIONING_RULES.get(self.params.assistance.rationing)(group_weights=weights)
+
+    def fund(
+        self, pot: str, rows: np.ndarray, applied: np.ndarray, cost: np.ndarray, draw: str
+    ) -> np.ndarray:
+        """Rows funded from ``pot``, in the rule's order, while the money lasts (a prefix of the order)."""
+        if rows.size == 0:
+            return rows
+        u = self.uniform(draw)[rows]
+        order_rows = self.rule.order(self.pop, rows, applied, u, cost)
+        ordered_cost = cost[np.searchsorted(rows, order_rows)]  # rows are sorted (flatnonzero)
+        within = np.cumsum(ordered_cost) <= self.model.services.funds[pot] + 1e-9
+        # Strict priority: stop at the first applicant who no longer fits.
+        n = int(np.argmin(within)) if not within.all() else within.size
+        funded = order_rows[:n]
+        spent = float(ordered_cost[:n].sum())
+        self.model.services.funds[pot] -= spent
+        self.spend(f"{pot}_usd", spent)
+        self.count(f"{pot}_applicants", rows.size)
+        self.count(f"{pot}_awards", n)
+        return funded
+
+    def step(self, month: int) -> None:
+        pop, ap = self.pop, self.params.assistance
+        funds = self.model.services.funds
+        funds["prevention"] += ap.annual_budget_usd * ap.share_prevention / 12.0
+        funds["rehousing"] += ap.annual_budget_usd * (1.0 - ap.share_prevention) / 12.0
+        with_coordinator = pop.coordinator >= 0
+
+        # Prevention: hub clients behind or facing a filing, at most one award a year.
+        recent = (pop.served_prevention_month >= 0) & (month - pop.served_prevention_month < 12)
+        owing = ((pop.housing == BEHIND) | (pop.housing == FILED)) & (pop.arrears > 0.005)
+        apply = with_coordinator & owing & ~recent
+        pop.applied_prevention_month[apply & (pop.applied_prevention_month < 0)] = month
+        rows = np.flatnonzero(apply)
+        cost = np.minimum(pop.arrears[rows], ap.prevention_max_months_rent * pop.rent[rows])
+        funded = self.fund(
+            "prevention", rows, pop.applied_prevention_month[rows], cost, "order_prevention"
+        )
+        paid = np.minimum(pop.arrears[funded], ap.prevention_max_months_rent * pop.rent[funded])
+        pop.arrears[funded] -= paid
+        pop.prevention_usd[funded] += paid
+        pop.served_prevention_month[funded] = month
+        cleared = funded[pop.arrears[funded] <= 0.005]
+        self.count("filings_diverted", (pop.housing[cleared] == FILED).sum())
+        pop.arrears[cleared] = 0.0
+        pop.housing[cleared] = STABLE
+
+        # Re-housing: hub clients in shelter or doubled up without an open award.
+        homeless = (pop.housing == SHELTER) | (pop.housing == DOUBLED_UP)
+        apply = with_coordinator & homeless & (pop.award_month < 0)
+        pop.applied_rehousing_month[apply & (pop.applied_rehousing_month < 0)] = month
+        rows = np.flatnonzero(apply)
+        pp = self.params.population
+        median = self.params.housing.rent_market_multiplier * pp.rent_median_usd
+        expected_rent = lease_rent(pp, median, np.zeros(rows.size), pop.income[rows])
+        cost = expected_rent * (
+            ap.deposit_months_rent + ap.rehousing_subsidy_share * ap.rehousing_months
+        )
+        funded = self.fund(
+            "rehousing", rows, pop.applied_rehousing_month[rows], cost, "order_rehousing"
+        )
+        committed = cost[np.searchsorted(rows, funded)]
+        pop.award_month[funded] = month
+        pop.award_usd[funded] = committed
+        pop.served_rehousing_month[funded] = month

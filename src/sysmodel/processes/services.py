@@ -1,0 +1,149 @@
+"""Service delivery: what coaches and coordinators do for the families on their caseloads.
+
+- Career coaching raises job finding, promotion to family-wage work and training entry, and lowers
+  training drop-out, scaled by the coach's effectiveness (lower while burned out). Effects act through
+  the family's service multipliers, which the economy process reads next month.
+- Financial coaching raises the shares of a surplus saved and used to repay debt.
+- Coordinators help families with a re-housing award find a landlord (their landlord relationships raise
+  lease-up); the subsidy can be timed to the employment plan (bridging training) when aligned.
+- Spells end: coaching after ``coaching_months`` (aligned coaches stay on while the family has a
+  coordinator: before, during and after assistance), or when a siloed coach loses a client whose housing
+  breaks down; financial coaching after its months; coordination some months after the last assistance.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..population import REHOUSED, SHELTER, UNEMPLOYED, lease_rent
+from .base import PROCESSES, Process
+from .intake import CRISIS
+
+
+@PROCESSES.register("services")
+class Services(Process):
+    """Coaching effects, lease-up of re-housing awards, and the end of service spells."""
+
+    summary = "coaching and financial-coaching effects; lease-up with coordinators; spells end"
+
+    def setup(self) -> None:
+        self.landlord_mult = np.array(
+            [g.landlord_multiplier for g in self.params.population.groups]
+        )
+
+    def step(self, month: int) -> None:
+        pop, sp = self.pop, self.params.services
+        sm, sys = self.model.service_model, self.model.services
+
+        # Effects for next month, scaled by each staff member's effectiveness.
+        coached = pop.coach >= 0
+        eff = np.zeros(pop.n)
+        if sys.staff["coach"]:
+            eff[coached] = sys.effectiveness("coach")[pop.coach[coached]]
+        pop.m_job_find[:] = 1.0 + (sp.coach_job_find_multiplier - 1.0) * eff
+        pop.m_promotion[:] = 1.0 + (sp.coach_promotion_multiplier - 1.0) * eff
+        pop.m_dropout[:] = 1.0 - (1.0 - sp.coach_training_dropout_multiplier) * eff
+        pop.add_training_start[:] = sp.coach_training_start_per_month * eff
+        fin = pop.fin_coach >= 0
+        fin_eff = np.zeros(pop.n)
+        if sys.staff["financial"]:
+            fin_eff[fin] = sys.effectiveness("financial")[pop.fin_coach[fin]]
+        pop.m_saving[:] = 1.0 + (sp.financial_coach_saving_multiplier - 1.0) * fin_eff
+        pop.shared_customer |= coached & (pop.coordinator >= 0)
+
+        self.lease_up(month)
+
+        # Coaching spells end on their clock (aligned coaches stay on while a coordinator is involved),
+        # or when a siloed coach loses a client in a housing crisis.
+        pop.coach_months[coached] += 1
+        stay_on = (pop.coordinator >= 0) & (self.uniform("stay_on") < sm.degree())
+        due = coached & (pop.coach_months >= sp.coaching_months) & ~stay_on
+        lost = (
+            coached
+            & CRISIS[pop.housing]
+            & (self.uniform("lose_case") < sm.p_coach_loses_case_in_crisis())
+        )
+        ends = due | lost
+        pop.program_exit_month[ends] = month
+        pop.income_at_exit[ends] = pop.income[ends]
+        pop.exit_employed[ends] = pop.emp[ends] != UNEMPLOYED
+        pop.coach[ends] = -1
+        pop.coach_months[ends] = 0
+        self.count("coaching_ended", ends.sum())
+        self.count("coaching_lost_in_crisis", (lost & ~due).sum())
+
+        pop.fin_months[fin] += 1
+        fin_ends = fin & (pop.fin_months >= sp.financial_coaching_months)
+        pop.fin_coach[fin_ends] = -1
+
+        # Coordination ends some months after the last assistance (or after months without any, when
+        # no funds or units could be found).
+        coord = pop.coordinator >= 0
+        helped_now = (pop.served_prevention_month == month) | (pop.served_rehousing_month == month)
+        busy = helped_now | (pop.award_month >= 0) | ((pop.housing == REHOUSED) & pop.hub_subsidy)
+        pop.coord_idle_months[:] = np.where(coord & ~busy, pop.coord_idle_months + 1, 0)
+        closes = coord & (pop.coord_idle_months > sp.coordination_months_after_assistance)
+        pop.coordinator[closes] = -1
+        pop.coord_idle_months[closes] = 0
+
+    def lease_up(self, month: int) -> None:
+        """Families with a re-housing award look for a unit; coordinators' landlord ties help."""
+        pop, ap = self.pop, self.params.assistance
+        sm, funds = self.model.service_model, self.model.services.funds
+        searching = pop.award_month >= 0
+        p = np.minimum(
+            1.0,
+            ap.p_lease_up_per_month
+            * self.landlord_mult[pop.group]
+            * (1.0 + ap.coordinator_landlord_boost),
+        )
+        leased = np.flatnonzero(searching & (self.uniform("lease_up") < p))
+        if leased.size:
+            pp = self.params.population
+            median = self.params.housing.rent_market_multiplier * pp.rent_median_usd
+            rent = lease_rent(pp, median, self.normal("lease_rent")[leased], pop.income[leased])
+            months = np.full(leased.size, ap.rehousing_months)
+            # Aligned: the subsidy is timed to the employment plan and bridges the rest of a training course.
+            bridge = (pop.training_left[leased] > months) & (
+                self.uniform("bridge")[leased] < sm.bridges_training()
+            )
+            months = np.where(bridge, pop.training_left[leased], months)
+            cost = rent * (ap.deposit_months_rent + ap.rehousing_subsidy_share * months)
+            # The commitment covers the expected cost; any excess comes from the pot if it can, else the
+            # subsidy is shortened so that funds are never overspent.
+            available = pop.award_usd[leased].copy()
+            for i in np.flatnonzero(cost > available):
+                take = min(cost[i] - available[i], max(funds["rehousing"], 0.0))
+                funds["rehousing"] -= take
+                available[i] += take
+                if cost[i] > available[i]:
+                    monthly = rent[i] * max(ap.rehousing_subsidy_share, 1e-9)
+                    left = max(available[i] - rent[i] * ap.deposit_months_rent, 0.0)
+                    months[i] = int(left // monthly)
+                    cost[i] = min(
+                        available[i], rent[i] * ap.deposit_months_rent + monthly * months[i]
+                    )
+            refund = available - cost
+            funds["rehousing"] += float(refund.sum())
+            self.spend("rehousing_usd", float((cost - pop.award_usd[leased]).sum()))
+            from_shelter = pop.housing[leased] == SHELTER
+            pop.housing[leased] = REHOUSED
+            pop.rent[leased] = rent
+            pop.lease_month[leased] = month % 12
+            pop.subsidy_left[leased] = months
+            pop.subsidy_share[leased] = ap.rehousing_subsidy_share
+            pop.hub_subsidy[leased] = True
+            pop.rehousing_usd[leased] += cost
+            pop.award_month[leased] = -1
+            pop.award_usd[leased] = 0.0
+            if month >= 0:
+                pop.last_housing_exit_month[leased[from_shelter]] = month
+            self.count("rehousing_leased", leased.size)
+            self.count("subsidies_bridging_training", bridge.sum())
+        # Awards not used in time lapse and their money returns to the pot.
+        lapsed = (pop.award_month >= 0) & (month - pop.award_month >= ap.award_expiry_months)
+        funds["rehousing"] += float(pop.award_usd[lapsed].sum())
+        self.spend("rehousing_usd", -float(pop.award_usd[lapsed].sum()))
+        pop.award_month[lapsed] = -1
+        pop.award_usd[lapsed] = 0.0
+        self.count("rehousing_awards_lapsed", lapsed.sum())

@@ -1,0 +1,85 @@
+"""The service system's shared state: staff by role, rent-assistance funds, agency relationships.
+
+Processes (intake, rationing, service delivery, accounting) read and change this state; families'
+links to staff live in the family arrays (``coach``, ``fin_coach``, ``coordinator`` hold indices into
+:attr:`ServiceSystem.staff`).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from .agents import Agency, CareerCoach, FinancialCoach, RentAssistanceCoordinator, StaffMember
+
+if TYPE_CHECKING:
+    from .model import SystemModel
+
+__all__ = ["ServiceSystem", "ROLES", "AGENCY_BITS"]
+
+# Staff roles -> (agent class, family column holding the staff index).
+ROLES: dict[str, tuple[type[StaffMember], str]] = {
+    "coach": (CareerCoach, "coach"),
+    "financial": (FinancialCoach, "fin_coach"),
+    "coordinator": (RentAssistanceCoordinator, "coordinator"),
+}
+# Bits of the family column ``known``: which kinds of agency know the family.
+AGENCY_BITS = {
+    "front_door": 1,
+    "housing_hub": 2,
+    "employment_provider": 4,
+    "financial_coaching": 8,
+    "benefits_office": 16,
+    "child_welfare": 32,
+}
+
+
+class ServiceSystem:
+    """Staff arrays, funds and relationship strengths of one model."""
+
+    def __init__(self, model: SystemModel):
+        self.model = model
+        self.staff: dict[str, list[StaffMember]] = {
+            role: model.agents_by_type[cls].to_list() if cls in model.agents_by_type else []
+            for role, (cls, _) in ROLES.items()
+        }
+        for members in self.staff.values():
+            for m in members:
+                m.months_over = 0
+        self.funds = {"prevention": 0.0, "rehousing": 0.0}
+        self.graph = model.agency_network.G
+        self.agency_by_kind: dict[str, list[Agency]] = {}
+        for agency in model.agencies:
+            self.agency_by_kind.setdefault(agency.kind, []).append(agency)
+        # Which employment provider each coach works at (index into agency_by_kind["employment_provider"]).
+        providers = self.agency_by_kind.get("employment_provider", [])
+        self.coach_provider = np.array(
+            [providers.index(c.agency) for c in self.staff["coach"]], dtype=np.int64
+        )
+
+    def capacity(self, role: str) -> np.ndarray:
+        """Case slots per staff member of ``role`` after coordination time."""
+        members = self.staff[role]
+        factor = self.model.service_model.capacity_factor()
+        return np.array([int(m.capacity * factor) for m in members], dtype=np.int64)
+
+    def effectiveness(self, role: str) -> np.ndarray:
+        """Effectiveness per staff member of ``role`` (falls while burned out)."""
+        return np.array([m.effectiveness for m in self.staff[role]], dtype=float)
+
+    def caseload(self, role: str) -> np.ndarray:
+        """Current number of families per staff member of ``role``."""
+        column = getattr(self.model.population, ROLES[role][1])
+        assigned = column[column >= 0]
+        return np.bincount(assigned, minlength=len(self.staff[role]))
+
+    def strength(self, kind_a: str, kind_b: str) -> float:
+        """Mean relationship strength of the edges between two kinds of agency (0 if none)."""
+        values = [
+            self.graph.edges[a.node, b.node]["strength"]
+            for a in self.agency_by_kind.get(kind_a, [])
+            for b in self.agency_by_kind.get(kind_b, [])
+            if self.graph.has_edge(a.node, b.node)
+        ]
+        return float(np.mean(values)) if values else 0.0
