@@ -191,8 +191,42 @@ def family_table(model: SystemModel) -> pd.DataFrame:
             "intakes": r["intakes"],
             "trainings_started": r["trainings_started"],
             "trainings_completed": r["trainings_completed"],
+            # The service system (zero / -1 / False when no service process runs).
+            "known_to": r["known"],
+            "shared_customer": r["shared_customer"],
+            "program_entry_month": r["program_entry_month"],
+            "program_exit_month": r["program_exit_month"],
+            "income_at_entry_usd": r["income_at_entry"],
+            "income_at_exit_usd": r["income_at_exit"],
+            "exit_employed": r["exit_employed"],
+            "applied_prevention_month": r["applied_prevention_month"],
+            "served_prevention_month": r["served_prevention_month"],
+            "prevention_usd": r["prevention_usd"],
+            "applied_rehousing_month": r["applied_rehousing_month"],
+            "served_rehousing_month": r["served_rehousing_month"],
+            "rehousing_usd": r["rehousing_usd"],
+            "last_housing_exit_month": r["last_housing_exit_month"],
         }
     )
+
+
+# Family-table columns that only the service system fills.
+SERVICE_FAMILY_COLUMNS = (
+    "known_to",
+    "shared_customer",
+    "program_entry_month",
+    "program_exit_month",
+    "income_at_entry_usd",
+    "income_at_exit_usd",
+    "exit_employed",
+    "applied_prevention_month",
+    "served_prevention_month",
+    "prevention_usd",
+    "applied_rehousing_month",
+    "served_rehousing_month",
+    "rehousing_usd",
+    "last_housing_exit_month",
+)
 
 
 def _atomic_target(path: Path) -> tuple[int, str]:
