@@ -858,7 +858,7 @@ class AgencyParams(Section):
         source=_SRC_ASSUMPTION,
     )
     rent_assistance_coordinators: int = P(
-        4,
+        8,
         unit="staff",
         lo=0,
         hi=200,
@@ -1098,7 +1098,7 @@ class AssistanceParams(Section):
     """The housing hub's rent-assistance budget, its rationing and the subsidies it buys."""
 
     annual_budget_usd: float = P(
-        1_200_000.0,
+        600_000.0,
         unit="USD/year",
         lo=0,
         hi=1e9,
