@@ -23,8 +23,12 @@ def test_families_are_mesa_agents_viewing_their_rows(small_params):
     fam.savings = 1234.5
     assert model.population.savings[fam.row] == 1234.5
     assert len(model.agents_by_type[Agency]) == 5 + small_params.agencies.n_employment_providers
-    assert len(model.agents_by_type[CareerCoach]) == 9
-    assert len(model.agents_by_type[RentAssistanceCoordinator]) == 4
+    assert len(model.agents_by_type[CareerCoach]) == (
+        3 * small_params.agencies.career_coaches_per_provider
+    )
+    assert len(model.agents_by_type[RentAssistanceCoordinator]) == (
+        small_params.agencies.rent_assistance_coordinators
+    )
 
 
 def test_run_scenario_saves_tables_and_manifest(tmp_path, small_params):
