@@ -24,7 +24,8 @@ def test_families_are_mesa_agents_viewing_their_rows(small_params):
     assert model.population.savings[fam.row] == 1234.5
     assert len(model.agents_by_type[Agency]) == 5 + small_params.agencies.n_employment_providers
     assert len(model.agents_by_type[CareerCoach]) == (
-        3 * small_params.agencies.career_coaches_per_provider
+        small_params.agencies.n_employment_providers
+        * small_params.agencies.career_coaches_per_provider
     )
     assert len(model.agents_by_type[RentAssistanceCoordinator]) == (
         small_params.agencies.rent_assistance_coordinators
