@@ -64,6 +64,8 @@ class SystemModel(Model):
             self.month,
             self.benefit_schedule,
         )
+        self.housing_at_month_start = self.population.housing.copy()
+        self.fid_at_month_start = self.population.fid.copy()
         self.families = [Family(self, row) for row in range(pp.n_families)]
         self.agency_network, self.agencies = place_agencies(self, self.seed)
         self.service_model: ServiceModel = SERVICE_MODELS.get(self.params.services.model)(
@@ -98,6 +100,9 @@ class SystemModel(Model):
         pop = self.population
         housing_before = pop.housing.copy()
         fid_before = pop.fid.copy()
+        # Exposed for processes that react to this month's moves (children).
+        self.housing_at_month_start = housing_before
+        self.fid_at_month_start = fid_before
         self.events = {}
         self.ledger = {}
         for process in self.processes:

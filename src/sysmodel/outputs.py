@@ -75,9 +75,17 @@ SERVICE_EVENTS = (
     "burned_out_financial",
     "burned_out_coordinator",
     "shared_customers",
+    "screened",
+    "flagged",
+    "braided_applicants",
+    "braided_awards",
+    "school_moves",
+    "cw_cases_opened",
+    "cw_open_cases",
+    "cw_referrals_to_hub",
 )
 # Money lines booked by processes each month (Process.spend).
-LEDGER = ("prevention_usd", "rehousing_usd", "staff_usd")
+LEDGER = ("prevention_usd", "rehousing_usd", "braided_usd", "staff_usd", "child_welfare_usd")
 # Monthly-table columns that only the service system fills.
 SERVICE_MONTHLY_COLUMNS = (
     *SERVICE_EVENTS,
@@ -90,6 +98,9 @@ SERVICE_MONTHLY_COLUMNS = (
     "cost_prevention_usd",
     "cost_hub_rehousing_usd",
     "cost_staff_usd",
+    "cost_braided_usd",
+    "cost_child_welfare_usd",
+    "mean_child_wellbeing",
 )
 
 
@@ -136,6 +147,10 @@ class MonthlyRecorder:
         row["cost_prevention_usd"] = float(model.ledger.get("prevention_usd", 0.0))
         row["cost_hub_rehousing_usd"] = float(model.ledger.get("rehousing_usd", 0.0))
         row["cost_staff_usd"] = float(model.ledger.get("staff_usd", 0.0))
+        row["cost_braided_usd"] = float(model.ledger.get("braided_usd", 0.0))
+        row["cost_child_welfare_usd"] = float(model.ledger.get("child_welfare_usd", 0.0))
+        kids = pop.children > 0
+        row["mean_child_wellbeing"] = float(pop.child_wellbeing[kids].mean()) if kids.any() else 0.0
         row["cost_total_usd"] = (
             row["cost_shelter_usd"]
             + row["cost_rapid_rehousing_usd"]
@@ -143,6 +158,8 @@ class MonthlyRecorder:
             + row["cost_prevention_usd"]
             + row["cost_hub_rehousing_usd"]
             + row["cost_staff_usd"]
+            + row["cost_braided_usd"]
+            + row["cost_child_welfare_usd"]
         )
         self.rows.append(row)
         return row
@@ -206,6 +223,11 @@ def family_table(model: SystemModel) -> pd.DataFrame:
             "served_rehousing_month": r["served_rehousing_month"],
             "rehousing_usd": r["rehousing_usd"],
             "last_housing_exit_month": r["last_housing_exit_month"],
+            "flagged_month": r["flagged_month"],
+            "child_wellbeing_end": r["child_wellbeing"],
+            "school_moves": r["school_moves"],
+            "cw_cases": r["cw_cases"],
+            "risk_score": r["risk_score"],
         }
     )
 
@@ -226,6 +248,11 @@ SERVICE_FAMILY_COLUMNS = (
     "served_rehousing_month",
     "rehousing_usd",
     "last_housing_exit_month",
+    "flagged_month",
+    "risk_score",
+    "child_wellbeing_end",
+    "school_moves",
+    "cw_cases",
 )
 
 

@@ -1177,6 +1177,157 @@ class AssistanceParams(Section):
     )
 
 
+class ScreeningParams(Section):
+    """Upstream identification: screening families for risk before they reach a crisis."""
+
+    reach_per_month: float = P(
+        0.0,
+        unit="share of families/month",
+        lo=0,
+        hi=1,
+        desc="share of families screened each month (schools, benefits office); 0 switches screening off",
+        source="DESIGN.md §5 (lever)",
+    )
+    accuracy: float = P(
+        0.6,
+        unit="correlation 0-1",
+        lo=0,
+        hi=1,
+        desc="correlation of the screening score with true risk (1 = perfect, 0 = noise); the realised AUC is reported",
+        source="eviction-risk screening tools report AUCs of ~0.65-0.8 (approx.)",
+    )
+    flag_share: float = P(
+        0.2,
+        unit="share of screened",
+        lo=0,
+        hi=1,
+        desc="share of screened families with the highest scores who are flagged and offered help",
+        source="DESIGN.md §5 (lever)",
+    )
+
+
+class ChildrenParams(Section):
+    """Two-generation outcomes: child well-being, school moves and child-welfare involvement."""
+
+    wellbeing_start_mean: float = P(
+        70.0,
+        unit="index 0-100",
+        lo=0,
+        hi=100,
+        desc="mean child well-being index at the start",
+        source="index scaled like a 0-100 well-being score (assumption); seed 001 (two-generation outcomes)",
+    )
+    wellbeing_start_sd: float = P(
+        10.0,
+        unit="index points",
+        lo=0,
+        hi=50,
+        desc="spread of child well-being at the start",
+        source=_SRC_ASSUMPTION,
+    )
+    wellbeing_recovery_per_month: float = P(
+        0.05,
+        unit="share of gap/month",
+        lo=0,
+        hi=1,
+        desc="share of the gap to the family's start level recovered each month",
+        source=_SRC_ASSUMPTION,
+    )
+    wellbeing_loss_behind: float = P(
+        0.5,
+        unit="index points/month",
+        lo=0,
+        hi=20,
+        desc="monthly well-being loss while the family is behind on rent or facing a filing (parental stress)",
+        source="Desmond & Kimbro 2015: eviction and maternal/child health (approx.)",
+    )
+    wellbeing_loss_doubled_up: float = P(
+        1.5,
+        unit="index points/month",
+        lo=0,
+        hi=20,
+        desc="monthly well-being loss while doubled up",
+        source="Cutuli et al. 2013 (doubled-up and homeless students) (approx.)",
+    )
+    wellbeing_loss_shelter: float = P(
+        2.5,
+        unit="index points/month",
+        lo=0,
+        hi=20,
+        desc="monthly well-being loss while in shelter",
+        source="HUD Family Options Study child well-being outcomes (approx.)",
+    )
+    wellbeing_loss_school_move: float = P(
+        4.0,
+        unit="index points",
+        lo=0,
+        hi=50,
+        desc="one-off well-being loss at a school move",
+        source="Cordes et al. 2019: school mobility and achievement (approx.)",
+    )
+    wellbeing_gain_income: float = P(
+        0.5,
+        unit="index points/month",
+        lo=0,
+        hi=20,
+        desc="monthly well-being gain while income is above twice the poverty line",
+        source="Duncan et al. 2011: income and child outcomes (approx.)",
+    )
+    p_school_move_on_move: float = P(
+        0.6,
+        unit="probability",
+        lo=0,
+        hi=1,
+        desc="chance a family's move (losing housing, entering or leaving shelter) changes the children's school",
+        source="US ED McKinney-Vento data: homeless students change schools often (approx.)",
+    )
+    p_cw_involvement_per_month: float = P(
+        0.001,
+        unit="probability/month",
+        lo=0,
+        hi=1,
+        desc="monthly chance a stably housed family with children becomes involved with child welfare",
+        source="US HHS Child Maltreatment 2022: ~ 1% of children a year subject of a report (approx.)",
+    )
+    cw_risk_multiplier_unstable: float = P(
+        4.0,
+        unit="x hazard",
+        lo=1,
+        hi=50,
+        desc="child-welfare involvement hazard multiplier while doubled up or in shelter",
+        source="USICH (seed 002): housing instability and child-welfare involvement (approx.)",
+    )
+    cw_case_months: int = P(
+        12,
+        unit="months",
+        lo=1,
+        hi=120,
+        desc="duration of a child-welfare case",
+        source="US HHS AFCARS: median time in care ~ 15 months (approx.)",
+    )
+    cw_case_usd: float = P(
+        1_500.0,
+        unit="USD/family-month",
+        lo=0,
+        hi=50_000,
+        desc="public cost of an open child-welfare case",
+        source="Child Trends 2020 child-welfare spending per child served (approx.)",
+    )
+    cw_housing_partnership: bool = Field(
+        False,
+        description="child-welfare and housing partnership (seed 002): CW families get case-by-case access to the hub",
+        json_schema_extra={"unit": "switch", "source": "seed 002 (USICH)"},
+    )
+    cw_braided_budget_usd: float = P(
+        0.0,
+        unit="USD/year",
+        lo=0,
+        hi=1e9,
+        desc="child-welfare money braided into the hub's rent assistance (partnership only)",
+        source="seed 002 (braided funding)",
+    )
+
+
 # The month with the service system (DESIGN.md §3). Scenarios with services set schedule.processes to
 # this list; the default schedule becomes this list once the defaults are re-calibrated with services.
 SERVICE_SCHEDULE = [
@@ -1186,9 +1337,11 @@ SERVICE_SCHEDULE = [
     "budget",
     "housing",
     "help_seeking",
+    "screening",
     "intake",
     "rationing",
     "services",
+    "children",
     "accounting",
 ]
 
@@ -1225,6 +1378,8 @@ class Params(Section):
     agencies: AgencyParams = Field(default_factory=AgencyParams)
     services: ServiceParams = Field(default_factory=ServiceParams)
     assistance: AssistanceParams = Field(default_factory=AssistanceParams)
+    screening: ScreeningParams = Field(default_factory=ScreeningParams)
+    children: ChildrenParams = Field(default_factory=ChildrenParams)
     schedule: ScheduleParams = Field(default_factory=ScheduleParams)
 
     @model_validator(mode="after")

@@ -87,6 +87,16 @@ COLUMNS: dict[str, tuple[str, float, str]] = {
     "sought_help": ("?", False, "asked for help at the front door this month"),
     "front_door_contacts": ("i4", 0, "times the family asked for help at the front door"),
     "intakes": ("i4", 0, "intakes/assessments gone through (administrative burden)"),
+    "child_wellbeing": (
+        "f8",
+        0.0,
+        "children's well-being index, 0-100 (families without children: 0)",
+    ),
+    "wellbeing_base": ("f8", 0.0, "the level children's well-being recovers toward"),
+    "cw_involved": ("?", False, "has an open child-welfare case"),
+    "cw_months_left": ("i2", 0, "months left of the open child-welfare case"),
+    "school_moves": ("i2", 0, "school moves of the children since recording started"),
+    "cw_cases": ("i2", 0, "child-welfare cases opened since recording started"),
     "ever_sheltered": (
         "?",
         False,
@@ -162,6 +172,12 @@ COLUMNS: dict[str, tuple[str, float, str]] = {
     "income_at_entry": ("f8", 0.0, "income when career coaching began, USD/month"),
     "income_at_exit": ("f8", 0.0, "income when the latest coaching spell closed, USD/month"),
     "exit_employed": ("?", False, "employed when the latest coaching spell closed"),
+    "risk_score": ("f8", 0.0, "latest screening score (standard units; 0 if never screened)"),
+    "flagged_month": (
+        "i4",
+        -1,
+        "latest month the family was flagged by upstream screening (-1 never)",
+    ),
     "first_shelter_month": (
         "i4",
         -1,
@@ -201,6 +217,7 @@ RECORD_COLUMNS = (
     "income_at_entry",
     "income_at_exit",
     "exit_employed",
+    "flagged_month",
 )
 
 # Per-family counters: reset when recording starts (after burn-in) and for each newcomer.
@@ -213,6 +230,8 @@ COUNTERS = (
     "trainings_completed",
     "front_door_contacts",
     "intakes",
+    "school_moves",
+    "cw_cases",
 )
 
 
@@ -246,6 +265,12 @@ class Population:
     sought_help: np.ndarray
     front_door_contacts: np.ndarray
     intakes: np.ndarray
+    child_wellbeing: np.ndarray
+    wellbeing_base: np.ndarray
+    cw_involved: np.ndarray
+    cw_months_left: np.ndarray
+    school_moves: np.ndarray
+    cw_cases: np.ndarray
     ever_sheltered: np.ndarray
     episodes: np.ndarray
     months_homeless: np.ndarray
@@ -288,6 +313,8 @@ class Population:
     income_at_entry: np.ndarray
     income_at_exit: np.ndarray
     exit_employed: np.ndarray
+    risk_score: np.ndarray
+    flagged_month: np.ndarray
     first_shelter_month: np.ndarray
     last_housing_exit_month: np.ndarray
     entered_month: np.ndarray
@@ -360,6 +387,14 @@ class Population:
             np.searchsorted(cum_children, u("children"), side="right"), 4
         )
         self.high_barrier[rows] = u("barrier") < pp.share_high_barrier
+        cp = params.children
+        wellbeing = np.clip(
+            cp.wellbeing_start_mean + cp.wellbeing_start_sd * z("wellbeing"), 0, 100
+        )
+        self.wellbeing_base[rows] = np.where(self.children[rows] > 0, wellbeing, 0.0)
+        self.child_wellbeing[rows] = self.wellbeing_base[rows]
+        self.cw_involved[rows] = False
+        self.cw_months_left[rows] = 0
         self.skill[rows] = betaincinv(
             pp.skill_beta_a, pp.skill_beta_b, u("skill")
         )  # inverse CDF: one uniform a row

@@ -47,7 +47,8 @@ class ServiceSystem:
         for members in self.staff.values():
             for m in members:
                 m.months_over = 0
-        self.funds = {"prevention": 0.0, "rehousing": 0.0}
+        # Rent-assistance pots; "braided" holds child-welfare money braided in (partnership only).
+        self.funds = {"prevention": 0.0, "rehousing": 0.0, "braided": 0.0}
         self.graph = model.agency_network.G
         self.agency_by_kind: dict[str, list[Agency]] = {}
         for agency in model.agencies:

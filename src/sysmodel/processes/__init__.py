@@ -4,11 +4,13 @@ from . import (  # noqa: F401  (registration)
     accounting,
     benefits,
     budget,
+    children,
     economy,
     help_seeking,
     housing,
     intake,
     rationing,
+    screening,
     services,
     turnover,
 )

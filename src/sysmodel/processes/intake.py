@@ -39,12 +39,24 @@ class Intake(Process):
         staff_col = ROLES[role][1]
         return (getattr(pop, staff_col) < 0) & (getattr(pop, wait) < 0) & (getattr(pop, ref) < 0)
 
-    def refer(self, role: str, who: np.ndarray, from_kind: str, draw: str, month: int) -> None:
-        """Try to refer ``who`` (a mask) to ``role``'s agency; success and delay follow the service model."""
+    def refer(
+        self,
+        role: str,
+        who: np.ndarray,
+        from_kind: str,
+        draw: str,
+        month: int,
+        stream: Process | None = None,
+    ) -> None:
+        """Try to refer ``who`` (a mask) to ``role``'s agency; success and delay follow the service model.
+
+        ``stream``: the process whose named stream decides success (default this one), so a process that
+        refers through intake keeps its own draws.
+        """
         ref, _, to_kind = _QUEUES[role]
         sm, sys = self.model.service_model, self.model.services
         p_ok = sm.referral_success(sys.strength(from_kind, to_kind))
-        ok = who & (self.uniform(draw) < p_ok)
+        ok = who & ((stream or self).uniform(draw) < p_ok)
         getattr(self.pop, ref)[ok] = month + sm.referral_delay()
         self.count("referrals_made", who.sum())
         self.count("referrals_completed", ok.sum())
@@ -146,7 +158,13 @@ class Intake(Process):
         if slots == 0:
             return assigned
         u_order = self.uniform(f"order_{role}")
-        queue = waiting[np.lexsort((u_order[waiting], wait_col[waiting]))]
+        # Order of arrival (ties by a draw); in a child-welfare partnership, involved families first.
+        priority = (
+            pop.cw_involved[waiting]
+            & self.params.children.cw_housing_partnership
+            & (role == "coordinator")
+        )
+        queue = waiting[np.lexsort((u_order[waiting], wait_col[waiting], ~priority))]
         offered = queue[:slots]
         accept = (
             self.uniform(f"take_up_{role}")[offered] < sp.p_accept_offer * pop.engagement[offered]

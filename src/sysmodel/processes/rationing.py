@@ -49,6 +49,19 @@ class Rationing(Process):
         self.count(f"{pot}_awards", n)
         return funded
 
+    def fund_braided(
+        self, pot: str, rows: np.ndarray, applied: np.ndarray, cost: np.ndarray, draw: str
+    ) -> np.ndarray:
+        """In a child-welfare partnership, involved families are funded from the braided pot first;
+        everyone not funded there competes for ``pot``."""
+        if not self.params.children.cw_housing_partnership or rows.size == 0:
+            return self.fund(pot, rows, applied, cost, draw)
+        cw = self.pop.cw_involved[rows]
+        from_braided = self.fund("braided", rows[cw], applied[cw], cost[cw], f"{draw}_braided")
+        rest = ~np.isin(rows, from_braided)
+        funded = self.fund(pot, rows[rest], applied[rest], cost[rest], draw)
+        return np.sort(np.concatenate([from_braided, funded]))
+
     def step(self, month: int) -> None:
         pop, ap = self.pop, self.params.assistance
         funds = self.model.services.funds
@@ -63,7 +76,7 @@ class Rationing(Process):
         pop.applied_prevention_month[apply & (pop.applied_prevention_month < 0)] = month
         rows = np.flatnonzero(apply)
         cost = np.minimum(pop.arrears[rows], ap.prevention_max_months_rent * pop.rent[rows])
-        funded = self.fund(
+        funded = self.fund_braided(
             "prevention", rows, pop.applied_prevention_month[rows], cost, "order_prevention"
         )
         paid = np.minimum(pop.arrears[funded], ap.prevention_max_months_rent * pop.rent[funded])
@@ -86,7 +99,7 @@ class Rationing(Process):
         cost = expected_rent * (
             ap.deposit_months_rent + ap.rehousing_subsidy_share * ap.rehousing_months
         )
-        funded = self.fund(
+        funded = self.fund_braided(
             "rehousing", rows, pop.applied_rehousing_month[rows], cost, "order_rehousing"
         )
         committed = cost[np.searchsorted(rows, funded)]
