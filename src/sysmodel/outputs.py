@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from .params import EMPLOYMENT_STATES, HOUSING_STATES
-from .population import FAMILY_WAGE, REHOUSED, SHELTER, SUBSIDIZED, UNEMPLOYED
+from .population import FAMILY_WAGE, NEVER, REHOUSED, SHELTER, SUBSIDIZED, UNEMPLOYED
 
 if TYPE_CHECKING:
     from .model import SystemModel
@@ -65,6 +65,7 @@ SERVICE_EVENTS = (
     "rehousing_awards",
     "rehousing_leased",
     "rehousing_awards_lapsed",
+    "rehousing_awards_withdrawn",
     "subsidies_bridging_training",
     "coaching_ended",
     "coaching_lost_in_crisis",
@@ -121,10 +122,10 @@ class MonthlyRecorder:
         row["shelter_entries"] = row["shelter_entries_first_time"] + row["shelter_entries_return"]
         for event in SERVICE_EVENTS:
             row[event] = int(model.events.get(event, 0))
-        row["waiting_coach"] = int((pop.wait_coach >= 0).sum())
-        row["waiting_financial"] = int((pop.wait_fin >= 0).sum())
-        row["waiting_coordinator"] = int((pop.wait_coord >= 0).sum())
-        row["searching_with_award"] = int((pop.award_month >= 0).sum())
+        row["waiting_coach"] = int((pop.wait_coach != NEVER).sum())
+        row["waiting_financial"] = int((pop.wait_fin != NEVER).sum())
+        row["waiting_coordinator"] = int((pop.wait_coord != NEVER).sum())
+        row["searching_with_award"] = int((pop.award_month != NEVER).sum())
         row["funds_prevention_usd"] = float(model.services.funds["prevention"])
         row["funds_rehousing_usd"] = float(model.services.funds["rehousing"])
         employed = pop.emp != UNEMPLOYED
@@ -172,6 +173,16 @@ class MonthlyRecorder:
 def family_table(model: SystemModel) -> pd.DataFrame:
     """One row per family that lived in the area while recording (leavers included)."""
     r = model.population.records()
+    for name in (
+        "program_entry_month",
+        "program_exit_month",
+        "applied_prevention_month",
+        "served_prevention_month",
+        "applied_rehousing_month",
+        "served_rehousing_month",
+        "flagged_month",
+    ):
+        r[name] = np.where(r[name] == NEVER, -1, r[name])  # outputs say "none" with -1
     groups = [g.name for g in model.params.population.groups]
     first = r["first_shelter_month"]
     months_to_first = np.where(first >= 0, first - r["entered_month"], np.nan)

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Population",
+    "NEVER",
     "COUNTERS",
     "lease_rent",
     "COLUMNS",
@@ -40,6 +41,10 @@ __all__ = [
     "HOUSED_PAYING",
     "HOMELESS",
 ]
+
+# "No month" for month-stamp columns of the service system: months are negative during burn-in, so -1
+# cannot mean "none" there.
+NEVER = -(2**31)
 
 # Housing states (codes match sysmodel.params.HOUSING_STATES).
 STABLE, BEHIND, FILED, DOUBLED_UP, SHELTER, REHOUSED, SUBSIDIZED = range(7)
@@ -120,16 +125,24 @@ COLUMNS: dict[str, tuple[str, float, str]] = {
     "coach_months": ("i2", 0, "months in the current career-coaching spell"),
     "fin_months": ("i2", 0, "months in the current financial-coaching spell"),
     "coord_idle_months": ("i2", 0, "months the coordinator case has had no assistance or crisis"),
-    "ref_coach": ("i4", -1, "month a pending referral reaches an employment provider (-1 none)"),
-    "ref_fin": ("i4", -1, "month a pending referral reaches financial coaching (-1 none)"),
-    "ref_coord": ("i4", -1, "month a pending referral reaches the housing hub (-1 none)"),
-    "wait_coach": ("i4", -1, "month the family joined the coaching waitlist (-1 not waiting)"),
+    "ref_coach": (
+        "i4",
+        NEVER,
+        "month a pending referral reaches an employment provider (NEVER: none)",
+    ),
+    "ref_fin": ("i4", NEVER, "month a pending referral reaches financial coaching (NEVER: none)"),
+    "ref_coord": ("i4", NEVER, "month a pending referral reaches the housing hub (NEVER: none)"),
+    "wait_coach": (
+        "i4",
+        NEVER,
+        "month the family joined the coaching waitlist (NEVER: not waiting)",
+    ),
     "wait_fin": (
         "i4",
-        -1,
-        "month the family joined the financial-coaching waitlist (-1 not waiting)",
+        NEVER,
+        "month the family joined the financial-coaching waitlist (NEVER: not waiting)",
     ),
-    "wait_coord": ("i4", -1, "month the family joined the hub's waitlist (-1 not waiting)"),
+    "wait_coord": ("i4", NEVER, "month the family joined the hub's waitlist (NEVER: not waiting)"),
     "shared_assessment": ("?", False, "has a shared assessment that partner agencies reuse"),
     "crisis_referred": ("?", False, "a coach has referred this housing crisis to the hub"),
     "shared_customer": ("?", False, "has had a coach and a coordinator at the same time"),
@@ -140,26 +153,45 @@ COLUMNS: dict[str, tuple[str, float, str]] = {
     "m_saving": ("f8", 1.0, "service multiplier on saving and debt-repayment shares"),
     "applied_prevention_month": (
         "i4",
-        -1,
-        "first month the family applied for prevention (-1 never)",
+        NEVER,
+        "first month the family applied for prevention (NEVER: never)",
     ),
-    "served_prevention_month": ("i4", -1, "latest month the family received prevention (-1 never)"),
+    "served_prevention_month": (
+        "i4",
+        NEVER,
+        "latest month the family received prevention (NEVER: never)",
+    ),
     "prevention_usd": ("f8", 0.0, "prevention dollars received"),
     "applied_rehousing_month": (
         "i4",
-        -1,
-        "first month the family applied for re-housing (-1 never)",
+        NEVER,
+        "first month the family applied for re-housing (NEVER: never)",
     ),
     "served_rehousing_month": (
         "i4",
-        -1,
-        "latest month the family was awarded re-housing (-1 never)",
+        NEVER,
+        "latest month the family was awarded re-housing (NEVER: never)",
     ),
     "rehousing_usd": ("f8", 0.0, "re-housing dollars committed to the family"),
+    "prevention_app_month": (
+        "i4",
+        NEVER,
+        "month the open prevention application was made (NEVER: none)",
+    ),
+    "rehousing_app_month": (
+        "i4",
+        NEVER,
+        "month the open re-housing application was made (NEVER: none)",
+    ),
+    "last_prevention_month": (
+        "i4",
+        NEVER,
+        "month of the latest prevention award, burn-in included (NEVER: none)",
+    ),
     "award_month": (
         "i4",
-        -1,
-        "month of an open re-housing award still looking for a unit (-1 none)",
+        NEVER,
+        "month of an open re-housing award still looking for a unit (NEVER: none)",
     ),
     "award_usd": ("f8", 0.0, "funds committed to the open re-housing award"),
     "hub_subsidy": (
@@ -167,16 +199,20 @@ COLUMNS: dict[str, tuple[str, float, str]] = {
         False,
         "the current time-limited subsidy is the hub's (not status-quo RRH)",
     ),
-    "program_entry_month": ("i4", -1, "month of the first career-coaching assignment (-1 never)"),
-    "program_exit_month": ("i4", -1, "month the latest coaching spell closed (-1 none)"),
+    "program_entry_month": (
+        "i4",
+        NEVER,
+        "month of the first career-coaching assignment (NEVER: never)",
+    ),
+    "program_exit_month": ("i4", NEVER, "month the latest coaching spell closed (NEVER: none)"),
     "income_at_entry": ("f8", 0.0, "income when career coaching began, USD/month"),
     "income_at_exit": ("f8", 0.0, "income when the latest coaching spell closed, USD/month"),
     "exit_employed": ("?", False, "employed when the latest coaching spell closed"),
     "risk_score": ("f8", 0.0, "latest screening score (standard units; 0 if never screened)"),
     "flagged_month": (
         "i4",
-        -1,
-        "latest month the family was flagged by upstream screening (-1 never)",
+        NEVER,
+        "latest month the family was flagged by upstream screening (NEVER: never)",
     ),
     "first_shelter_month": (
         "i4",
@@ -305,6 +341,9 @@ class Population:
     applied_rehousing_month: np.ndarray
     served_rehousing_month: np.ndarray
     rehousing_usd: np.ndarray
+    prevention_app_month: np.ndarray
+    rehousing_app_month: np.ndarray
+    last_prevention_month: np.ndarray
     award_month: np.ndarray
     award_usd: np.ndarray
     hub_subsidy: np.ndarray

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
@@ -11,6 +12,16 @@ from .spec import RunSpec
 from .store import ResultStore
 
 __all__ = ["run_specs", "execute_spec"]
+
+
+def _worker_context() -> multiprocessing.context.BaseContext:
+    """Start workers from a fork server (safe when the caller has threads, unlike plain fork), which
+    imports sysmodel once so each worker starts quickly."""
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("spawn")
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(["sysmodel.experiments.spec"])
+    return ctx
 
 
 def execute_spec(spec: RunSpec) -> RunResult:
@@ -65,7 +76,9 @@ def run_specs(
             yield finish(spec, execute_spec(spec))
         return
     own = executor is None
-    pool = executor or ProcessPoolExecutor(max_workers=min(n_workers, len(todo)))
+    pool = executor or ProcessPoolExecutor(
+        max_workers=min(n_workers, len(todo)), mp_context=_worker_context()
+    )
     try:
         futures = {pool.submit(execute_spec, spec): spec for spec in todo}
         for future in as_completed(futures):

@@ -8,6 +8,8 @@ with alignment 0 reproduces ``siloed`` exactly on the same seed.
 
 from __future__ import annotations
 
+import numpy as np
+
 from ..params import ServiceParams
 from ..registry import Registry
 
@@ -36,7 +38,7 @@ class ServiceModel:
 
     def referral_delay(self) -> int:
         """Months before a referral arrives (warm hand-offs arrive at once)."""
-        return round((1.0 - self.degree()) * self.p.referral_delay_siloed_months)
+        return int(np.floor((1.0 - self.degree()) * self.p.referral_delay_siloed_months + 0.5))
 
     def shared_assessment(self) -> float:
         """Chance a partner agency reuses a family's shared assessment instead of a new intake."""

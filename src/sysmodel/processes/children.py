@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..population import BEHIND, DOUBLED_UP, FILED, SHELTER, state_mask
+from ..population import BEHIND, DOUBLED_UP, FILED, NEVER, SHELTER, state_mask
 from .base import PROCESSES, Process
 
 _HOMELESS_OR_DOUBLED = state_mask((DOUBLED_UP, SHELTER))
@@ -74,8 +74,8 @@ class Children(Process):
                 pop.cw_involved
                 & crisis
                 & (pop.coordinator < 0)
-                & (pop.wait_coord < 0)
-                & (pop.ref_coord < 0)
+                & (pop.wait_coord == NEVER)
+                & (pop.ref_coord == NEVER)
             )
             pop.ref_coord[refer] = month  # arrives at next month's intake
             pop.known[pop.cw_involved] |= 32  # AGENCY_BITS["child_welfare"]

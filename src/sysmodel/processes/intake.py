@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..population import BEHIND, DOUBLED_UP, FAMILY_WAGE, FILED, SHELTER, state_mask
+from ..population import BEHIND, DOUBLED_UP, FAMILY_WAGE, FILED, NEVER, SHELTER, state_mask
 from ..services import AGENCY_BITS, ROLES
 from .base import PROCESSES, Process
 
@@ -37,7 +37,11 @@ class Intake(Process):
         pop = self.pop
         ref, wait, _ = _QUEUES[role]
         staff_col = ROLES[role][1]
-        return (getattr(pop, staff_col) < 0) & (getattr(pop, wait) < 0) & (getattr(pop, ref) < 0)
+        return (
+            (getattr(pop, staff_col) < 0)
+            & (getattr(pop, wait) == NEVER)
+            & (getattr(pop, ref) == NEVER)
+        )
 
     def refer(
         self,
@@ -99,14 +103,14 @@ class Intake(Process):
         self.count("walk_ins", walk_in.sum())
 
         # 4. Referrals that arrive this month become intakes (unless the shared assessment is reused).
-        u_reuse = self.uniform("reuse_assessment")
         u_share = self.uniform("share_assessment")
         for ref, wait, kind in _QUEUES.values():
             ref_col = getattr(pop, ref)
-            arrive = (ref_col >= 0) & (ref_col <= month)
+            arrive = (ref_col != NEVER) & (ref_col <= month)
             if not arrive.any():
                 continue
-            reuse = arrive & pop.shared_assessment & (u_reuse < sm.shared_assessment())
+            # A shared assessment exists only where agencies are aligned (made with the model's chance).
+            reuse = arrive & pop.shared_assessment
             intake = arrive & ~reuse
             pop.intakes += intake
             pop.engagement[intake] *= 1.0 - self.params.help_seeking.engagement_loss_per_intake
@@ -114,7 +118,7 @@ class Intake(Process):
             pop.shared_assessment |= intake & (u_share < sm.shared_assessment())
             pop.known[arrive] |= AGENCY_BITS[kind]
             getattr(pop, wait)[arrive] = month
-            ref_col[arrive] = -1
+            ref_col[arrive] = NEVER
             self.count("intakes", intake.sum())
             self.count("assessments_reused", reuse.sum())
 
@@ -137,8 +141,8 @@ class Intake(Process):
         # 6. Families waiting too long give up.
         for role, (_, wait, _) in _QUEUES.items():
             wait_col = getattr(pop, wait)
-            gave_up = (wait_col >= 0) & (month - wait_col >= sp.max_wait_months)
-            wait_col[gave_up] = -1
+            gave_up = (wait_col != NEVER) & (month - wait_col >= sp.max_wait_months)
+            wait_col[gave_up] = NEVER
             pop.engagement[gave_up] *= 1.0 - self.params.help_seeking.engagement_loss_per_intake
             self.count(f"gave_up_waiting_{role}", gave_up.sum())
 
@@ -150,7 +154,7 @@ class Intake(Process):
         wait_col = getattr(pop, wait)
         staff_col = getattr(pop, ROLES[role][1])
         assigned = np.zeros(pop.n, dtype=bool)
-        waiting = np.flatnonzero(wait_col >= 0)
+        waiting = np.flatnonzero(wait_col != NEVER)
         if waiting.size == 0 or not sys.staff[role]:
             return assigned
         free = np.maximum(sys.capacity(role) - sys.caseload(role), 0)
@@ -172,7 +176,7 @@ class Intake(Process):
         taken = offered[accept]
         # Each accepting family fills the next free slot (staff with room, in order).
         staff_col[taken] = np.repeat(np.arange(free.size), free)[: taken.size]
-        wait_col[offered] = -1
+        wait_col[offered] = NEVER
         assigned[taken] = True
         self.count(f"assigned_{role}", taken.size)
         self.count(f"declined_{role}", offered.size - taken.size)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..policies import RATIONING_RULES
-from ..population import BEHIND, DOUBLED_UP, FILED, SHELTER, STABLE, lease_rent
+from ..population import BEHIND, DOUBLED_UP, FILED, NEVER, SHELTER, STABLE, lease_rent
 from .base import PROCESSES, Process
 
 
@@ -62,6 +62,15 @@ class Rationing(Process):
         funded = self.fund(pot, rows[rest], applied[rest], cost[rest], draw)
         return np.sort(np.concatenate([from_braided, funded]))
 
+    @staticmethod
+    def open_applications(eligible, current, first_record, month: int) -> None:
+        """Open an application for newly eligible families and close those no longer eligible;
+        ``first_record`` keeps the month of a family's first application (the per-family record)."""
+        current[~eligible] = NEVER
+        opened = eligible & (current == NEVER)
+        current[opened] = month
+        first_record[opened & (first_record == NEVER)] = month
+
     def step(self, month: int) -> None:
         pop, ap = self.pop, self.params.assistance
         funds = self.model.services.funds
@@ -69,20 +78,25 @@ class Rationing(Process):
         funds["rehousing"] += ap.annual_budget_usd * (1.0 - ap.share_prevention) / 12.0
         with_coordinator = pop.coordinator >= 0
 
-        # Prevention: hub clients behind or facing a filing, at most one award a year.
-        recent = (pop.served_prevention_month >= 0) & (month - pop.served_prevention_month < 12)
+        # Prevention: hub clients behind or facing a filing, at most one award a year. An application
+        # opens when a family becomes eligible and closes when it is funded or no longer eligible.
+        recent = (pop.last_prevention_month != NEVER) & (month - pop.last_prevention_month < 12)
         owing = ((pop.housing == BEHIND) | (pop.housing == FILED)) & (pop.arrears > 0.005)
-        apply = with_coordinator & owing & ~recent
-        pop.applied_prevention_month[apply & (pop.applied_prevention_month < 0)] = month
-        rows = np.flatnonzero(apply)
+        eligible = with_coordinator & owing & ~recent
+        self.open_applications(
+            eligible, pop.prevention_app_month, pop.applied_prevention_month, month
+        )
+        rows = np.flatnonzero(eligible)
         cost = np.minimum(pop.arrears[rows], ap.prevention_max_months_rent * pop.rent[rows])
         funded = self.fund_braided(
-            "prevention", rows, pop.applied_prevention_month[rows], cost, "order_prevention"
+            "prevention", rows, pop.prevention_app_month[rows], cost, "order_prevention"
         )
         paid = np.minimum(pop.arrears[funded], ap.prevention_max_months_rent * pop.rent[funded])
         pop.arrears[funded] -= paid
         pop.prevention_usd[funded] += paid
         pop.served_prevention_month[funded] = month
+        pop.last_prevention_month[funded] = month
+        pop.prevention_app_month[funded] = NEVER
         cleared = funded[pop.arrears[funded] <= 0.005]
         self.count("filings_diverted", (pop.housing[cleared] == FILED).sum())
         pop.arrears[cleared] = 0.0
@@ -90,9 +104,11 @@ class Rationing(Process):
 
         # Re-housing: hub clients in shelter or doubled up without an open award.
         homeless = (pop.housing == SHELTER) | (pop.housing == DOUBLED_UP)
-        apply = with_coordinator & homeless & (pop.award_month < 0)
-        pop.applied_rehousing_month[apply & (pop.applied_rehousing_month < 0)] = month
-        rows = np.flatnonzero(apply)
+        eligible = with_coordinator & homeless & (pop.award_month == NEVER)
+        self.open_applications(
+            eligible, pop.rehousing_app_month, pop.applied_rehousing_month, month
+        )
+        rows = np.flatnonzero(eligible)
         pp = self.params.population
         median = self.params.housing.rent_market_multiplier * pp.rent_median_usd
         expected_rent = lease_rent(pp, median, np.zeros(rows.size), pop.income[rows])
@@ -100,8 +116,9 @@ class Rationing(Process):
             ap.deposit_months_rent + ap.rehousing_subsidy_share * ap.rehousing_months
         )
         funded = self.fund_braided(
-            "rehousing", rows, pop.applied_rehousing_month[rows], cost, "order_rehousing"
+            "rehousing", rows, pop.rehousing_app_month[rows], cost, "order_rehousing"
         )
+        pop.rehousing_app_month[funded] = NEVER
         committed = cost[np.searchsorted(rows, funded)]
         pop.award_month[funded] = month
         pop.award_usd[funded] = committed

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..population import REHOUSED, SHELTER, UNEMPLOYED, lease_rent
+from ..population import DOUBLED_UP, NEVER, REHOUSED, SHELTER, UNEMPLOYED, lease_rent
 from .base import PROCESSES, Process
 from .intake import CRISIS
 
@@ -35,22 +35,9 @@ class Services(Process):
         pop, sp = self.pop, self.params.services
         sm, sys = self.model.service_model, self.model.services
 
-        # Effects for next month, scaled by each staff member's effectiveness.
         coached = pop.coach >= 0
-        eff = np.zeros(pop.n)
-        if sys.staff["coach"]:
-            eff[coached] = sys.effectiveness("coach")[pop.coach[coached]]
-        pop.m_job_find[:] = 1.0 + (sp.coach_job_find_multiplier - 1.0) * eff
-        pop.m_promotion[:] = 1.0 + (sp.coach_promotion_multiplier - 1.0) * eff
-        pop.m_dropout[:] = 1.0 - (1.0 - sp.coach_training_dropout_multiplier) * eff
-        pop.add_training_start[:] = sp.coach_training_start_per_month * eff
         fin = pop.fin_coach >= 0
-        fin_eff = np.zeros(pop.n)
-        if sys.staff["financial"]:
-            fin_eff[fin] = sys.effectiveness("financial")[pop.fin_coach[fin]]
-        pop.m_saving[:] = 1.0 + (sp.financial_coach_saving_multiplier - 1.0) * fin_eff
         pop.shared_customer |= coached & (pop.coordinator >= 0)
-
         self.lease_up(month)
 
         # Coaching spells end on their clock (aligned coaches stay on while a coordinator is involved),
@@ -80,17 +67,43 @@ class Services(Process):
         # no funds or units could be found).
         coord = pop.coordinator >= 0
         helped_now = (pop.served_prevention_month == month) | (pop.served_rehousing_month == month)
-        busy = helped_now | (pop.award_month >= 0) | ((pop.housing == REHOUSED) & pop.hub_subsidy)
+        busy = (
+            helped_now | (pop.award_month != NEVER) | ((pop.housing == REHOUSED) & pop.hub_subsidy)
+        )
         pop.coord_idle_months[:] = np.where(coord & ~busy, pop.coord_idle_months + 1, 0)
         closes = coord & (pop.coord_idle_months > sp.coordination_months_after_assistance)
         pop.coordinator[closes] = -1
         pop.coord_idle_months[closes] = 0
 
+        # Effects for next month (after this month's spells ended), scaled by staff effectiveness.
+        coached = pop.coach >= 0
+        eff = np.zeros(pop.n)
+        if sys.staff["coach"]:
+            eff[coached] = sys.effectiveness("coach")[pop.coach[coached]]
+        pop.m_job_find[:] = 1.0 + (sp.coach_job_find_multiplier - 1.0) * eff
+        pop.m_promotion[:] = 1.0 + (sp.coach_promotion_multiplier - 1.0) * eff
+        pop.m_dropout[:] = 1.0 - (1.0 - sp.coach_training_dropout_multiplier) * eff
+        pop.add_training_start[:] = sp.coach_training_start_per_month * eff
+        fin = pop.fin_coach >= 0
+        fin_eff = np.zeros(pop.n)
+        if sys.staff["financial"]:
+            fin_eff[fin] = sys.effectiveness("financial")[pop.fin_coach[fin]]
+        pop.m_saving[:] = 1.0 + (sp.financial_coach_saving_multiplier - 1.0) * fin_eff
+
     def lease_up(self, month: int) -> None:
         """Families with a re-housing award look for a unit; coordinators' landlord ties help."""
         pop, ap = self.pop, self.params.assistance
         sm, funds = self.model.service_model, self.model.services.funds
-        searching = pop.award_month >= 0
+        open_award = pop.award_month != NEVER
+        homeless = (pop.housing == SHELTER) | (pop.housing == DOUBLED_UP)
+        # A family housed some other way (a voucher, its own lease) no longer needs its award.
+        withdrawn = open_award & ~homeless
+        funds["rehousing"] += float(pop.award_usd[withdrawn].sum())
+        self.spend("rehousing_usd", -float(pop.award_usd[withdrawn].sum()))
+        pop.award_month[withdrawn] = NEVER
+        pop.award_usd[withdrawn] = 0.0
+        self.count("rehousing_awards_withdrawn", withdrawn.sum())
+        searching = open_award & homeless
         p = np.minimum(
             1.0,
             ap.p_lease_up_per_month
@@ -134,16 +147,16 @@ class Services(Process):
             pop.subsidy_share[leased] = ap.rehousing_subsidy_share
             pop.hub_subsidy[leased] = True
             pop.rehousing_usd[leased] += cost
-            pop.award_month[leased] = -1
+            pop.award_month[leased] = NEVER
             pop.award_usd[leased] = 0.0
             if month >= 0:
                 pop.last_housing_exit_month[leased[from_shelter]] = month
             self.count("rehousing_leased", leased.size)
             self.count("subsidies_bridging_training", bridge.sum())
         # Awards not used in time lapse and their money returns to the pot.
-        lapsed = (pop.award_month >= 0) & (month - pop.award_month >= ap.award_expiry_months)
+        lapsed = (pop.award_month != NEVER) & (month - pop.award_month >= ap.award_expiry_months)
         funds["rehousing"] += float(pop.award_usd[lapsed].sum())
         self.spend("rehousing_usd", -float(pop.award_usd[lapsed].sum()))
-        pop.award_month[lapsed] = -1
+        pop.award_month[lapsed] = NEVER
         pop.award_usd[lapsed] = 0.0
         self.count("rehousing_awards_lapsed", lapsed.sum())

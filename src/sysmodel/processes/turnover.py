@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..population import NEVER
 from .base import PROCESSES, Process
 
 
@@ -18,6 +19,13 @@ class Turnover(Process):
         if rate <= 0:
             return
         leaving = np.flatnonzero(self.uniform("move_out") < rate)
+        # Open re-housing awards of families who leave return to the hub's pot.
+        pop = self.pop
+        awards = leaving[pop.award_month[leaving] != NEVER]
+        if awards.size:
+            refund = float(pop.award_usd[awards].sum())
+            self.model.services.funds["rehousing"] += refund
+            self.spend("rehousing_usd", -refund)
         if month >= 0:
             self.pop.retire(leaving, month)
         # Newcomers' attributes come from this process's stream, so they do not shift other draws.

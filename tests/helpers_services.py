@@ -1,0 +1,126 @@
+"""Helpers for the service-system tests: quiet parameter sets, hand-made caseloads and a probe.
+
+The service processes act on a few family columns (``coach``, ``coordinator``, ``wait_*``, ``ref_*``,
+``award_*``); these helpers set them directly so that each test isolates one mechanism.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from helpers_stats import build_model
+from sysmodel import SystemModel
+
+__all__ = [
+    "ECONOMY_OFF",
+    "HOUSING_OFF",
+    "ONE_GROUP",
+    "Probe",
+    "coach_at_provider",
+    "service_model",
+    "skip_to",
+    "two_groups",
+]
+
+# Economy switches: everything off, so a test turns on only the hazard it checks.
+ECONOMY_OFF = {
+    "economy.p_job_loss_low_wage_per_month": 0.0,
+    "economy.p_job_loss_family_wage_per_month": 0.0,
+    "economy.p_job_find_per_month": 0.0,
+    "economy.p_promotion_per_month": 0.0,
+    "economy.p_training_start_per_month": 0.0,
+    "economy.p_training_dropout_per_month": 0.0,
+    "economy.p_expense_shock_per_month": 0.0,
+    "economy.wage_growth_per_year": 0.0,
+    "benefits.p_decline_raise_if_net_loss": 0.0,
+}
+HOUSING_OFF = {
+    "housing.p_filing_per_month_behind": 0.0,
+    "housing.p_informal_move_per_month_behind": 0.0,
+    "housing.p_case_decided_per_month": 0.0,
+    "housing.p_doubled_up_exit_per_month": 0.0,
+    "housing.p_shelter_exit_per_month": 0.0,
+    "housing.p_rapid_rehousing_per_month": 0.0,
+    "housing.p_voucher_per_month": 0.0,
+    "housing.p_voucher_exit_per_month": 0.0,
+}
+ONE_GROUP = [
+    {
+        "name": "all",
+        "share": 1.0,
+        "hiring_multiplier": 1.0,
+        "wage_multiplier": 1.0,
+        "landlord_multiplier": 1.0,
+    }
+]
+
+
+def two_groups(**multipliers: tuple[float, float]) -> list[dict]:
+    """Two equal groups; ``landlord_multiplier=(1.0, 0.5)`` gives the groups those multipliers."""
+    groups = [dict(ONE_GROUP[0], name="a", share=0.5), dict(ONE_GROUP[0], name="b", share=0.5)]
+    for key, (a, b) in multipliers.items():
+        groups[0][key], groups[1][key] = a, b
+    return groups
+
+
+def service_model(
+    overrides: dict, processes: list[str], n: int, seed: int, model: str = "siloed"
+) -> SystemModel:
+    """A model of ``n`` families (no burn-in) running ``processes`` under service model ``model``.
+
+    Overrides may give ``services.alignment`` for the aligned model.
+    """
+    return build_model(
+        {"services.model": model, "population.groups": ONE_GROUP, **overrides},
+        processes,
+        n=n,
+        seed=seed,
+    )
+
+
+def coach_at_provider(model: SystemModel, provider: int) -> np.ndarray:
+    """Indices of the career coaches who work at employment provider number ``provider``."""
+    return np.flatnonzero(model.services.coach_provider == provider)
+
+
+def skip_to(model: SystemModel, month: int) -> None:
+    """Move the model's clock to ``month`` as if the months before had passed quietly.
+
+    Recording starts now (it resets the service records), so records a test sets afterwards stay.
+    """
+    if not model.recording:
+        model.population.start_recording()
+        model.recording = True
+    model.month = month
+
+
+class Probe:
+    """A stand-in process inserted into ``model.processes`` that calls ``look(model, month)``.
+
+    The model calls ``run_month`` on every entry of its process list, so a probe observes the family
+    arrays at an exact point of the month (e.g. just before service delivery).
+    """
+
+    name = "probe"
+
+    def __init__(self, model: SystemModel, look: Callable[[SystemModel, int], None]):
+        self.model = model
+        self.look = look
+
+    def run_month(self, month: int) -> None:
+        self.look(self.model, month)
+
+    def finish(self) -> None:
+        """Nothing to finish (the model calls this after the last month)."""
+
+    @classmethod
+    def insert_before(
+        cls, model: SystemModel, process: str, look: Callable[[SystemModel, int], None]
+    ) -> Probe:
+        """Insert a probe just before the process named ``process``."""
+        probe = cls(model, look)
+        index = [p.name for p in model.processes].index(process)
+        model.processes.insert(index, probe)
+        return probe
