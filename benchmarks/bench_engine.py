@@ -56,10 +56,16 @@ def worker(kind: str, families: int, months: int, repeats: int, pin: bool) -> di
 
     sys.path.insert(0, str(HERE))
     from reference_model import ReferenceModel
+    from sysmodel.params import FAMILY_SCHEDULE
 
-    params = Params().with_overrides({"population.n_families": families, "time.months": months})
+    overrides = {"population.n_families": families, "time.months": months}
+    if kind != "services":
+        # Engine and reference are compared on the family dynamics (the reference has no services);
+        # "services" times the full default model, service system included.
+        overrides["schedule.processes"] = FAMILY_SCHEDULE
+    params = Params().with_overrides(overrides)
     burn_in = params.time.burn_in_months
-    model_cls = SystemModel if kind == "engine" else ReferenceModel
+    model_cls = ReferenceModel if kind == "reference" else SystemModel
 
     rss_before = _peak_rss_mb()
     construct, run, recorded, cpu = [], [], [], []
@@ -174,7 +180,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeats", type=int, default=3, help="engine runs per size (median)")
     ap.add_argument("--out", type=Path, default=HERE / "out" / "bench.json")
     ap.add_argument("--no-pin", action="store_true", help="do not pin workers to one CPU")
-    ap.add_argument("--worker", choices=["engine", "reference"], help=argparse.SUPPRESS)
+    ap.add_argument("--worker", choices=["engine", "reference", "services"], help=argparse.SUPPRESS)
     ap.add_argument("--families", type=int, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     pin = not args.no_pin
@@ -191,7 +197,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     print(f"python   {info['python']}   numpy {info['numpy']}   mesa {info['mesa']}")
     print(
-        f"scenario default parameters, seed {SEED}, {args.months} recorded months after the "
+        f"scenario default parameters with the family-dynamics schedule (engine vs reference), seed {SEED}, {args.months} recorded months after the "
         "default burn-in;\n         run time INCLUDES burn-in months and ns/family-month counts "
         "every simulated month;\n         "
         "start-up (construction) timed separately and excluded"
@@ -207,7 +213,8 @@ def main(argv: list[str] | None = None) -> int:
     for n in args.sizes:
         eng = run_case("engine", n, args.months, args.repeats, pin)
         ref = run_case("reference", n, args.months, 1, pin) if n <= args.reference_max else None
-        results.append({"families": n, "engine": eng, "reference": ref})
+        svc = run_case("services", n, args.months, args.repeats, pin)
+        results.append({"families": n, "engine": eng, "reference": ref, "services": svc})
 
     header = (
         f"{'families':>9} {'months':>6} | {'engine s':>8} {'cpu s':>7} {'ns/fm':>7} {'peak MB':>7}"
@@ -240,6 +247,15 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"engine, {r['families']:,} families: the {e['recorded_months']} recorded months alone "
             f"took {e['recorded_months_s']:.3f} s wall (burn-in excluded)"
+        )
+    print()
+    print("full model with the service system (default schedule), same sizes and months:")
+    for r in results:
+        v = r["services"]
+        print(
+            f"  {r['families']:>9,} families: run {v['run_s']:.3f} s, {v['ns_per_family_month']:.0f} "
+            f"ns/family-month, peak {v['peak_rss_growth_mb']:.1f} MB; the recorded months alone "
+            f"{v['recorded_months_s']:.3f} s"
         )
     info["load_average_after"] = os.getloadavg()
     print(

@@ -40,7 +40,7 @@ import numpy as np
 import pytest
 
 from sysmodel import Params, SystemModel
-from sysmodel.params import HOUSING_STATES
+from sysmodel.params import FAMILY_SCHEDULE, HOUSING_STATES
 
 K_SIGMA = 4.0
 EVENTS = ("filings", "evictions", "shelter_entries")
@@ -140,6 +140,7 @@ def homogeneous_params(
             "help_seeking.engagement_loss_per_intake": 0.0,
             "help_seeking.engagement_recovery_per_month": 0.0,
             "turnover.p_move_out_per_month": 0.0,
+            "schedule.processes": FAMILY_SCHEDULE,  # the housing chain without services
         }
     )
 

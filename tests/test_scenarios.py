@@ -222,3 +222,15 @@ def test_with_overrides_error_on_a_file_names_file_and_set(tmp_path):
         load_scenario(path).with_overrides({"time.months": 0})
     message = str(info.value)
     assert str(path) in message and "--set" in message and "time.months" in message
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "scenarios").glob("*.yaml")), ids=lambda p: p.stem)
+def test_every_shipped_scenario_runs(path):
+    """Each shipped scenario builds and runs (small and short), recording every month."""
+    from sysmodel import run_scenario
+
+    result = run_scenario(
+        path, seed=1, families=300, months=6, overrides={"time.burn_in_months": 2}
+    )
+    assert len(result.monthly) == 6
+    assert result.monthly["families"].eq(300).all()

@@ -171,6 +171,236 @@ def _print_summary(summary: dict[str, float]) -> None:
 
 
 @app.command()
+def compare(
+    scenarios: Annotated[
+        list[Path],
+        typer.Argument(
+            help="Two or more scenario YAML files; the first is the reference, e.g. "
+            "scenarios/baseline_siloed.yaml scenarios/aligned_housing_hub.yaml."
+        ),
+    ],
+    reps: Annotated[
+        int,
+        typer.Option(help="Paired replications: rep r runs every scenario on seed S + r.", min=1),
+    ] = 20,
+    seed: Annotated[int, typer.Option(help="Base seed S of the reps.", min=0)] = 0,
+    months: Annotated[
+        int | None,
+        typer.Option(
+            help="Months to record after burn-in (default: each scenario's time.months).", min=1
+        ),
+    ] = None,
+    families: Annotated[
+        int | None,
+        typer.Option(
+            help="Number of families (default: each scenario's population.n_families).", min=1
+        ),
+    ] = None,
+    set_: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--set",
+            help="Override one parameter in every scenario, KEY=VALUE with a dotted key. Repeatable.",
+        ),
+    ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            help="Worker processes (default: the number of CPUs; 1 runs in-process).", min=1
+        ),
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            help="Output folder (default: a new folder under results/). Rerunning into the folder of an "
+            "interrupted comparison resumes it."
+        ),
+    ] = None,
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force", help="Allow writing into an --out folder that already holds other results."
+        ),
+    ] = False,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="No progress bar or tables.")
+    ] = False,
+) -> None:
+    """Compare scenarios on common random numbers: paired differences with 95% intervals, cost per
+    homeless spell averted, the per-family counterfactual and outcomes by equity group.
+
+    Writes Parquet tables, differences.csv, figures/*.png and comparison.json to the output folder;
+    finished runs are kept under runs/ so an interrupted comparison resumes where it stopped.
+    """
+    from rich import box
+
+    from .experiments import ResultStore
+    from .experiments.compare import OUTCOMES, CompareError
+    from .experiments.compare import compare as run_comparison
+
+    if len(scenarios) < 2:
+        _fail(
+            "compare needs at least two scenario files (the first is the reference), e.g. `sysmodel "
+            "compare scenarios/baseline_siloed.yaml scenarios/aligned_housing_hub.yaml`."
+        )
+    loaded = [_load(path) for path in scenarios]
+    try:
+        extra = dict(parse_set_option(item) for item in (set_ or []))
+        if months is not None:
+            extra["time.months"] = months
+        if families is not None:
+            extra["population.n_families"] = families
+        if extra:
+            loaded = [sc.with_overrides(extra) for sc in loaded]
+    except ScenarioError as exc:
+        _fail(str(exc))
+
+    if out is None:
+        stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+        base = f"compare_{_slug(loaded[0].name)}_vs_{_slug(loaded[1].name)}_{stamp}"
+        out, n = Path("results") / base, 1
+        while out.exists():
+            n += 1
+            out = Path("results") / f"{base}-{n}"
+    if out.exists() and not out.is_dir():
+        _fail(f"{out}: exists and is not a folder.")
+    resuming = False
+    if out.exists() and not force:
+        contents = {p.name for p in out.iterdir()}
+        if "comparison.json" in contents:
+            _fail(
+                f"{out}: already holds a finished comparison (comparison.json). Choose another --out or "
+                "pass --force to write it again (finished runs under runs/ are reused)."
+            )
+        elif contents - {"runs"}:
+            _fail(
+                f"{out}: is not empty and holds no comparison ({', '.join(sorted(contents)[:5])}). "
+                "Choose another --out or pass --force to write into it."
+            )
+        resuming = "runs" in contents
+    store = ResultStore(out)
+
+    p = loaded[0].params
+    if not quiet:
+        names = " vs ".join(sc.name for sc in loaded)
+        console.print(
+            f"[bold]{names}[/]: {reps} paired reps (seeds {seed}..{seed + reps - 1}), "
+            f"{p.population.n_families:,} families, {p.time.burn_in_months} burn-in + "
+            f"{p.time.months} months; writing to {out}/"
+            + (" (resuming: finished runs are reused)" if resuming else "")
+        )
+    columns = [
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("runs"),
+        TimeElapsedColumn(),
+        TextColumn("ETA"),
+        TimeRemainingColumn(),
+    ]
+    try:
+        with Progress(*columns, console=err_console, disable=quiet, transient=True) as bar:
+            task = bar.add_task("simulating", total=None)
+            result = run_comparison(
+                loaded,
+                reps,
+                base_seed=seed,
+                workers=workers,
+                store=store,
+                progress=lambda done, total: bar.update(task, completed=done, total=total),
+            )
+    except (ScenarioError, CompareError) as exc:
+        _fail(str(exc))
+    with Progress(TextColumn("writing tables and figures"), console=err_console, disable=quiet,
+                  transient=True) as bar:  # fmt: skip
+        bar.add_task("write", total=None)
+        result.save(out)
+    if quiet:
+        return
+
+    units = {o.name: o.unit for o in OUTCOMES}
+    for arm in result.arms[1:]:
+        d = result.differences[result.differences["scenario"] == arm]
+        table = Table(
+            title=f"{arm} minus {result.reference}: paired differences over {reps} reps",
+            caption="reference, scenario: means over reps; interval: 95% t-interval of the paired "
+            "differences; pp: percentage points; units in differences.csv",
+            box=box.SIMPLE_HEAD,
+            pad_edge=False,
+        )
+        table.add_column("outcome", overflow="fold")
+        for col in ("reference", "scenario", "difference", "95% interval", ""):
+            table.add_column(col, justify="right" if col else "left", no_wrap=True)
+        for row in d.itertuples():
+            share = units[row.outcome].startswith("share")
+            fmt = _fmt_pp if share else _fmt_number
+            level = _fmt_share if share else _fmt_number
+            mark = {"better": "[green]better[/]", "worse": "[red]worse[/]"}.get(row.verdict, "")
+            table.add_row(
+                row.label,
+                level(row.reference_mean),
+                level(row.scenario_mean),
+                fmt(row.mean),
+                f"[{fmt(row.ci_low)}, {fmt(row.ci_high)}]",
+                mark,
+            )
+        console.print(table)
+        ce = result.cost_effectiveness.set_index("scenario").loc[arm]
+        interval = (
+            f"[{_fmt_number(ce.ci_low)}, {_fmt_number(ce.ci_high)}]"
+            if ce.interval_defined
+            else "(no interval: spells averted not clearly different from 0)"
+        )
+        console.print(
+            f"cost per homeless spell averted: {_fmt_number(ce.cost_per_spell_averted_usd)} USD "
+            f"{interval} ({_fmt_number(ce.extra_cost_usd)} USD extra cost / "
+            f"{ce.spells_averted:,.1f} spells averted; {ce.reading})"
+        )
+        cf = result.counterfactual_pooled.set_index("scenario").loc[arm]
+        console.print(
+            f"paired counterfactual, {cf.matched:,} matched families over {reps} reps: homeless in "
+            f"both {cf.homeless_both:,}, only under {result.reference} {cf.homeless_reference_only:,}, "
+            f"only under {arm} {cf.homeless_scenario_only:,}, neither {cf.homeless_neither:,}"
+        )
+        eq = result.equity
+        eq = eq[(eq["outcome"] == "ever_homeless") & (eq["group"] != eq["reference_group"])]
+        for row in eq.itertuples():
+            if row.scenario in (result.reference, arm):
+                console.print(
+                    f"disparity ratio, families ever homeless, {row.group} vs {row.reference_group} "
+                    f"under {row.scenario}: {row.disparity_ratio:.2f}"
+                )
+    if result.runs_reused:
+        console.print(f"{result.runs_reused} finished run(s) were reused from {out}/runs/")
+    console.print(
+        f"wrote {out}/ (outcomes, differences, cost_effectiveness, counterfactual, equity, monthly "
+        ".parquet; differences.csv; figures/; comparison.json)"
+    )
+
+
+def _fmt_number(value: float) -> str:
+    """A number in a few characters (3.76M, 225.7k, 41.0, 0.123) for the comparison table."""
+    if value != value:  # NaN
+        return "n/a"
+    a = abs(value)
+    if a >= 1e6:
+        return f"{value / 1e6:,.2f}M"
+    if a >= 1e4:
+        return f"{value / 1e3:,.1f}k"
+    if a >= 100:
+        return f"{value:,.0f}"
+    return f"{value:,.1f}" if a >= 10 else f"{value:,.3f}"
+
+
+def _fmt_share(value: float) -> str:
+    return "n/a" if value != value else f"{100 * value:.2f}%"
+
+
+def _fmt_pp(value: float) -> str:
+    return "n/a" if value != value else f"{100 * value:+.2f}pp"
+
+
+@app.command()
 def validate(
     files: Annotated[list[Path], typer.Argument(help="One or more scenario YAML files.")],
 ) -> None:

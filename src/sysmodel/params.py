@@ -258,7 +258,7 @@ class PopulationParams(Section):
         source="Census Household Pulse Survey 2023: ~8% of renter households behind",
     )
     share_high_barrier: float = P(
-        0.359,
+        0.185,
         unit="share",
         lo=0,
         hi=1,
@@ -604,7 +604,7 @@ class HousingParams(Section):
     """Housing transitions: arrears -> filing -> eviction -> doubled up -> shelter, exits and returns."""
 
     p_filing_per_month_behind: float = P(
-        0.0166,
+        0.0184,
         unit="probability/month",
         lo=0,
         hi=1,
@@ -620,7 +620,7 @@ class HousingParams(Section):
         source=f"landlords keep filing as arrears grow; {_SRC_CALIBRATED}",
     )
     p_informal_move_per_month_behind: float = P(
-        0.0304,
+        0.0305,
         unit="probability/month",
         lo=0,
         hi=1,
@@ -629,7 +629,7 @@ class HousingParams(Section):
         + _SRC_CALIBRATED,
     )
     p_case_decided_per_month: float = P(
-        0.875,
+        0.806,
         unit="probability/month",
         lo=0,
         hi=1,
@@ -638,7 +638,7 @@ class HousingParams(Section):
         + _SRC_CALIBRATED,
     )
     p_eviction_given_judgment: float = P(
-        0.398,
+        0.385,
         unit="probability",
         lo=0,
         hi=1,
@@ -646,7 +646,7 @@ class HousingParams(Section):
         source=f"{_SRC_EVICTION_LAB}: evictions/filings ~0.3-0.5; {_SRC_CALIBRATED}",
     )
     p_doubled_up_exit_per_month: float = P(
-        0.198,
+        0.164,
         unit="probability/month",
         lo=0,
         hi=1,
@@ -654,7 +654,7 @@ class HousingParams(Section):
         source=f"{_SRC_CULHANE}: 5-10% episodic; {_SRC_CALIBRATED}",
     )
     p_shelter_exit_per_month: float = P(
-        0.673,
+        0.38,
         unit="probability/month",
         lo=0,
         hi=1,
@@ -662,7 +662,7 @@ class HousingParams(Section):
         source=f"{_SRC_CULHANE}: temporary cluster stays ~ 1-2 months; {_SRC_CALIBRATED}",
     )
     high_barrier_exit_multiplier: float = P(
-        0.147,
+        0.0227,
         unit="x hazard",
         lo=0,
         hi=1,
@@ -670,7 +670,7 @@ class HousingParams(Section):
         source=f"{_SRC_CULHANE}: long stayers use about half the shelter days; {_SRC_CALIBRATED}",
     )
     share_shelter_exits_to_doubled_up: float = P(
-        0.253,
+        0.324,
         unit="share",
         lo=0,
         hi=1,
@@ -747,7 +747,7 @@ class HelpSeekingParams(Section):
         source=_SRC_ASSUMPTION,
     )
     p_seek_help_doubled_up_per_month: float = P(
-        0.0742,
+        0.102,
         unit="probability/month",
         lo=0,
         hi=1,
@@ -1328,15 +1328,10 @@ class ChildrenParams(Section):
     )
 
 
-# The month with the service system (DESIGN.md §3). Scenarios with services set schedule.processes to
-# this list; the default schedule becomes this list once the defaults are re-calibrated with services.
+# The month's processes (DESIGN.md §3): the family dynamics, then the service system.
+FAMILY_SCHEDULE = ["turnover", "economy", "benefits", "budget", "housing", "help_seeking"]
 SERVICE_SCHEDULE = [
-    "turnover",
-    "economy",
-    "benefits",
-    "budget",
-    "housing",
-    "help_seeking",
+    *FAMILY_SCHEDULE,
     "screening",
     "intake",
     "rationing",
@@ -1350,14 +1345,7 @@ class ScheduleParams(Section):
     """The month's process order (names from the process registry; see ``sysmodel processes``)."""
 
     processes: list[str] = Field(
-        default_factory=lambda: [
-            "turnover",
-            "economy",
-            "benefits",
-            "budget",
-            "housing",
-            "help_seeking",
-        ],
+        default_factory=lambda: list(SERVICE_SCHEDULE),
         description="process names run each month, in order",
         json_schema_extra={"unit": "list of names", "source": "DESIGN.md §3"},
     )

@@ -6,8 +6,9 @@ such as Dask's ``client.get_executor()``) run lists of specs; a :class:`ResultSt
 run atomically so interrupted work resumes where it stopped.
 """
 
+from .compare import Comparison, compare
 from .executors import run_specs
 from .spec import RunSpec
 from .store import ResultStore
 
-__all__ = ["RunSpec", "ResultStore", "run_specs"]
+__all__ = ["RunSpec", "ResultStore", "run_specs", "compare", "Comparison"]

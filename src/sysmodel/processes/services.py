@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..population import DOUBLED_UP, NEVER, REHOUSED, SHELTER, UNEMPLOYED, lease_rent
+from ..population import DOUBLED_UP, NEVER, REHOUSED, SHELTER, STABLE, UNEMPLOYED, lease_rent
 from .base import PROCESSES, Process
 from .intake import CRISIS
 
@@ -140,18 +140,20 @@ class Services(Process):
             funds["rehousing"] += float(refund.sum())
             self.spend("rehousing_usd", float((cost - pop.award_usd[leased]).sum()))
             from_shelter = pop.housing[leased] == SHELTER
-            pop.housing[leased] = REHOUSED
+            # With no subsidy months left to pay for, the award buys the deposit only: an own lease.
+            pop.housing[leased] = np.where(months > 0, REHOUSED, STABLE)
             pop.rent[leased] = rent
             pop.lease_month[leased] = month % 12
             pop.subsidy_left[leased] = months
-            pop.subsidy_share[leased] = ap.rehousing_subsidy_share
-            pop.hub_subsidy[leased] = True
+            pop.subsidy_share[leased] = np.where(months > 0, ap.rehousing_subsidy_share, 0.0)
+            pop.hub_subsidy[leased] = months > 0
             pop.rehousing_usd[leased] += cost
             pop.award_month[leased] = NEVER
             pop.award_usd[leased] = 0.0
             if month >= 0:
                 pop.last_housing_exit_month[leased[from_shelter]] = month
             self.count("rehousing_leased", leased.size)
+            self.count("shelter_exits", from_shelter.sum())
             self.count("subsidies_bridging_training", bridge.sum())
         # Awards not used in time lapse and their money returns to the pot.
         lapsed = (pop.award_month != NEVER) & (month - pop.award_month >= ap.award_expiry_months)
