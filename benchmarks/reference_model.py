@@ -517,6 +517,8 @@ class ReferenceFamily(mesa.Agent):
                 if new != DOUBLED_UP:
                     self.new_lease()
                     self.last_housing_exit_month = model.month
+                    self.housing_exits += 1
+                    ev["exits_to_housing"] += 1
         elif h == REHOUSED:
             if owes and rnd() < self.filing_hazard():
                 new = FILED
@@ -567,6 +569,12 @@ class ReferenceFamily(mesa.Agent):
             self.ever_sheltered = True
             if self.first_shelter_month < 0:
                 self.first_shelter_month = model.month
+            if self.last_housing_exit_month >= 0:  # a return after an exit to housing
+                gap = model.month - self.last_housing_exit_month
+                for window in (6, 12, 24):
+                    if gap <= window:
+                        setattr(self, f"returns_{window}", getattr(self, f"returns_{window}") + 1)
+                        ev[f"returns_within_{window}"] += 1
 
     # --- records ------------------------------------------------------------------------------
     def start_recording(self) -> None:
@@ -612,6 +620,10 @@ class ReferenceFamily(mesa.Agent):
             "intakes": self.intakes,
             "trainings_started": self.trainings_started,
             "trainings_completed": self.trainings_completed,
+            "housing_exits": self.housing_exits,
+            "returns_6": self.returns_6,
+            "returns_12": self.returns_12,
+            "returns_24": self.returns_24,
         }
 
 

@@ -39,6 +39,10 @@ EVENTS = (
     "trainings_completed",
     "training_dropouts",
     "moves_out",
+    "exits_to_housing",
+    "returns_within_6",
+    "returns_within_12",
+    "returns_within_24",
 )
 
 
@@ -219,6 +223,10 @@ def family_table(model: SystemModel) -> pd.DataFrame:
             "intakes": r["intakes"],
             "trainings_started": r["trainings_started"],
             "trainings_completed": r["trainings_completed"],
+            "housing_exits": r["housing_exits"],
+            "returns_6": r["returns_6"],
+            "returns_12": r["returns_12"],
+            "returns_24": r["returns_24"],
             # The service system (zero / -1 / False when no service process runs).
             "known_to": r["known"],
             "shared_customer": r["shared_customer"],
@@ -340,4 +348,12 @@ def summarize(monthly: pd.DataFrame, families: pd.DataFrame) -> dict[str, float]
         "mean_income_end_usd": float(families["income_end_usd"].mean()),
         "mean_savings_end_usd": float(last["mean_savings_usd"]),
         "cost_total_usd": float(monthly["cost_total_usd"].sum()),
+        # HUD SPM 2 style: returns to shelter per exit to housing (exits late in the run are followed
+        # for less than the window, so these are lower bounds).
+        "returns_within_12_per_exit": float(
+            monthly["returns_within_12"].sum() / max(monthly["exits_to_housing"].sum(), 1)
+        ),
+        "returns_within_24_per_exit": float(
+            monthly["returns_within_24"].sum() / max(monthly["exits_to_housing"].sum(), 1)
+        ),
     }

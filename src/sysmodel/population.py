@@ -100,6 +100,10 @@ COLUMNS: dict[str, tuple[str, float, str]] = {
     "wellbeing_base": ("f8", 0.0, "the level children's well-being recovers toward"),
     "cw_involved": ("?", False, "has an open child-welfare case"),
     "cw_months_left": ("i2", 0, "months left of the open child-welfare case"),
+    "returns_6": ("i2", 0, "shelter returns within 6 months of an exit to housing (recording)"),
+    "returns_12": ("i2", 0, "shelter returns within 12 months of an exit to housing (recording)"),
+    "returns_24": ("i2", 0, "shelter returns within 24 months of an exit to housing (recording)"),
+    "housing_exits": ("i2", 0, "exits from shelter to housing since recording started"),
     "school_moves": ("i2", 0, "school moves of the children since recording started"),
     "cw_cases": ("i2", 0, "child-welfare cases opened since recording started"),
     "ever_sheltered": (
@@ -268,6 +272,10 @@ COUNTERS = (
     "intakes",
     "school_moves",
     "cw_cases",
+    "returns_6",
+    "returns_12",
+    "returns_24",
+    "housing_exits",
 )
 
 
@@ -305,6 +313,10 @@ class Population:
     wellbeing_base: np.ndarray
     cw_involved: np.ndarray
     cw_months_left: np.ndarray
+    returns_6: np.ndarray
+    returns_12: np.ndarray
+    returns_24: np.ndarray
+    housing_exits: np.ndarray
     school_moves: np.ndarray
     cw_cases: np.ndarray
     ever_sheltered: np.ndarray

@@ -47,6 +47,13 @@ class HelpSeeking(Process):
 
         enter = seek & (h == DOUBLED_UP) & (self.uniform("admission") < sp.p_shelter_admission)
         first = enter & ~pop.ever_sheltered
+        # HUD System Performance Measure 2: returns within 6/12/24 months of an exit to housing.
+        exited = pop.last_housing_exit_month >= 0
+        gap = month - pop.last_housing_exit_month
+        for window in (6, 12, 24):
+            returned = enter & exited & (gap <= window)
+            pop.column(f"returns_{window}")[returned] += 1
+            self.count(f"returns_within_{window}", returned.sum())
         pop.housing[enter] = SHELTER
         pop.episodes += enter
         pop.ever_sheltered |= enter

@@ -130,6 +130,8 @@ class Housing(Process):
         housed_from_shelter = sh & (voucher | rrh | to_own)
         if month >= 0:  # burn-in exits are not stamped (-1 means "none")
             pop.last_housing_exit_month[housed_from_shelter] = month
+        pop.housing_exits += housed_from_shelter
+        self.count("exits_to_housing", housed_from_shelter.sum())
         pop.housing[:] = new
 
         self.count("filings", filed.sum())

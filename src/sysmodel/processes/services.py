@@ -152,6 +152,8 @@ class Services(Process):
             pop.award_usd[leased] = 0.0
             if month >= 0:
                 pop.last_housing_exit_month[leased[from_shelter]] = month
+            pop.housing_exits[leased[from_shelter]] += 1
+            self.count("exits_to_housing", from_shelter.sum())
             self.count("rehousing_leased", leased.size)
             self.count("shelter_exits", from_shelter.sum())
             self.count("subsidies_bridging_training", bridge.sum())
