@@ -85,12 +85,9 @@ class Economy(Process):
         sched = self.model.benefit_schedule
         net_old = earn0 + sched.amount(earn0, size, pop.children)
         net_new = new_earn + sched.amount(new_earn, size, pop.children)
-        declined = (
-            ~lost
-            & (new_earn > earn0)
-            & (net_new < net_old)
-            & (self.uniform("decline") < self.params.benefits.p_decline_raise_if_net_loss)
-        )
+        declined = ~lost & (new_earn > earn0) & (net_new < net_old)
+        if declined.any():  # the draw is needed only when some gain would lower net resources
+            declined &= self.uniform("decline") < self.params.benefits.p_decline_raise_if_net_loss
         new_emp = np.where(declined, emp0, new_emp)
         new_earn = np.where(declined, earn0, new_earn)
         self.count("raises_declined", declined.sum())

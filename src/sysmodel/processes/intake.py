@@ -58,6 +58,10 @@ class Intake(Process):
         refers through intake keeps its own draws.
         """
         ref, _, to_kind = _QUEUES[role]
+        if (
+            not who.any()
+        ):  # nothing to draw for (draws are keyed by name, so skipping shifts nothing)
+            return
         sm, sys = self.model.service_model, self.model.services
         p_ok = sm.referral_success(sys.strength(from_kind, to_kind))
         ok = who & ((stream or self).uniform(draw) < p_ok)
@@ -82,13 +86,11 @@ class Intake(Process):
         # 2. Coached families in a housing crisis: aligned coaches see it and refer; siloed ones do not.
         crisis = CRISIS[pop.housing]
         pop.crisis_referred[~crisis] = False
-        noticed = (
-            (pop.coach >= 0)
-            & crisis
-            & ~pop.crisis_referred
-            & self.free_for("coordinator")
-            & (self.uniform("coach_sees_crisis") < sm.co_assignment())
-        )
+        noticed = (pop.coach >= 0) & crisis & ~pop.crisis_referred & self.free_for("coordinator")
+        if sm.co_assignment() > 0:
+            noticed &= self.uniform("coach_sees_crisis") < sm.co_assignment()
+        else:  # siloed: no draw needed (a uniform is never below 0)
+            noticed[:] = False
         pop.crisis_referred |= noticed
         self.refer("coordinator", noticed, "employment_provider", "refer_crisis", month)
 
@@ -103,7 +105,8 @@ class Intake(Process):
         self.count("walk_ins", walk_in.sum())
 
         # 4. Referrals that arrive this month become intakes (unless the shared assessment is reused).
-        u_share = self.uniform("share_assessment")
+        # Drawn only where assessments can be shared (aligned); skipping a keyed draw shifts nothing.
+        u_share = self.uniform("share_assessment") if sm.shared_assessment() > 0 else None
         for ref, wait, kind in _QUEUES.values():
             ref_col = getattr(pop, ref)
             arrive = (ref_col != NEVER) & (ref_col <= month)
@@ -115,7 +118,8 @@ class Intake(Process):
             pop.intakes += intake
             pop.engagement[intake] *= 1.0 - self.params.help_seeking.engagement_loss_per_intake
             # Aligned agencies complete one shared assessment that partners can reuse.
-            pop.shared_assessment |= intake & (u_share < sm.shared_assessment())
+            if u_share is not None:
+                pop.shared_assessment |= intake & (u_share < sm.shared_assessment())
             pop.known[arrive] |= AGENCY_BITS[kind]
             getattr(pop, wait)[arrive] = month
             ref_col[arrive] = NEVER

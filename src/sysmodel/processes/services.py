@@ -43,13 +43,17 @@ class Services(Process):
         # Coaching spells end on their clock (aligned coaches stay on while a coordinator is involved),
         # or when a siloed coach loses a client in a housing crisis.
         pop.coach_months[coached] += 1
-        stay_on = (pop.coordinator >= 0) & (self.uniform("stay_on") < sm.degree())
+        stay_on = (pop.coordinator >= 0) & coached
+        if sm.degree() > 0:
+            stay_on &= self.uniform("stay_on") < sm.degree()
+        else:
+            stay_on[:] = False
         due = coached & (pop.coach_months >= sp.coaching_months) & ~stay_on
-        lost = (
-            coached
-            & CRISIS[pop.housing]
-            & (self.uniform("lose_case") < sm.p_coach_loses_case_in_crisis())
-        )
+        lost = coached & CRISIS[pop.housing]
+        if sm.p_coach_loses_case_in_crisis() > 0:
+            lost &= self.uniform("lose_case") < sm.p_coach_loses_case_in_crisis()
+        else:
+            lost[:] = False
         ends = due | lost
         pop.program_exit_month[ends] = month
         pop.income_at_exit[ends] = pop.income[ends]
@@ -117,9 +121,11 @@ class Services(Process):
             rent = lease_rent(pp, median, self.normal("lease_rent")[leased], pop.income[leased])
             months = np.full(leased.size, ap.rehousing_months)
             # Aligned: the subsidy is timed to the employment plan and bridges the rest of a training course.
-            bridge = (pop.training_left[leased] > months) & (
-                self.uniform("bridge")[leased] < sm.bridges_training()
-            )
+            bridge = pop.training_left[leased] > months
+            if sm.bridges_training() > 0 and bridge.any():
+                bridge &= self.uniform("bridge")[leased] < sm.bridges_training()
+            else:
+                bridge[:] = False
             months = np.where(bridge, pop.training_left[leased], months)
             cost = rent * (ap.deposit_months_rent + ap.rehousing_subsidy_share * months)
             # The commitment covers the expected cost; any excess comes from the pot if it can, else the
