@@ -80,12 +80,19 @@ class RecordingStreams(Streams):
 
 
 def assert_same_draws(a: RecordingStreams, b: RecordingStreams, process: str) -> int:
-    """Assert both recorders handed ``process`` the same draws, in the same order; return how many."""
-    da, db = a.drawn_by(process), b.drawn_by(process)
-    assert [k for k, _ in da] == [k for k, _ in db], f"{process} made different draws"
-    for (key, xa), (_, xb) in zip(da, db, strict=True):
-        assert np.array_equal(xa, xb), f"{process} draw {key} differs"
-    return len(da)
+    """Assert every draw ``process`` made under the same key in both runs is identical; return how many.
+
+    A process may skip a draw nobody needs (e.g. the benefit-cliff decision when no gain would lower
+    net resources), so the sets of keys may differ where the data differ; the claim of common random
+    numbers is that a key's values never depend on anything but the key. Nearly all keys must be
+    shared, so the comparison is not empty.
+    """
+    da, db = dict(a.drawn_by(process)), dict(b.drawn_by(process))
+    shared = sorted(set(da) & set(db), key=str)
+    assert len(shared) >= 0.9 * max(len(da), len(db)), f"{process} made mostly different draws"
+    for key in shared:
+        assert np.array_equal(da[key], db[key]), f"{process} draw {key} differs"
+    return len(shared)
 
 
 @dataclass(frozen=True)
