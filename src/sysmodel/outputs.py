@@ -89,8 +89,6 @@ SERVICE_EVENTS = (
     "cw_open_cases",
     "cw_referrals_to_hub",
 )
-# Money lines booked by processes each month (Process.spend).
-LEDGER = ("prevention_usd", "rehousing_usd", "braided_usd", "staff_usd", "child_welfare_usd")
 # Monthly-table columns that only the service system fills.
 SERVICE_MONTHLY_COLUMNS = (
     *SERVICE_EVENTS,
