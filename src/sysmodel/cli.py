@@ -493,6 +493,14 @@ def calibrate(
             help="Start the search from the uncalibrated engine values instead of the current defaults.",
         ),
     ] = False,
+    portland: Annotated[
+        bool,
+        typer.Option(
+            "--portland",
+            help="Calibrate the service system to the Portland shared-customer evaluation (seed 003) "
+            "instead of the family dynamics; with --evaluate, also the selection/effect split.",
+        ),
+    ] = False,
     out: Annotated[
         Path | None,
         typer.Option(help="Folder for fit.json (and, for the search, best.json and history.csv)."),
@@ -501,10 +509,143 @@ def calibrate(
     """Calibrate the family dynamics to the public patterns of DESIGN.md §7 (see docs/calibration.md).
 
     Without --evaluate, searches the free parameters and prints the best values to paste into params.py.
+    With --portland, the same for the service system and the Portland programme evaluation.
     """
     from . import calibration as cal
     from .outputs import write_json_atomic
     from .params import Params
+
+    def _calibrate_portland(evaluate: bool, families: int, months: int, out: Path | None) -> None:
+        """``sysmodel calibrate --portland [--evaluate]`` (docs/calibration.md, "Portland")."""
+        import time
+        from concurrent.futures import ProcessPoolExecutor
+
+        from . import calibration as cal
+        from .outputs import write_json_atomic
+        from .params import Params
+
+        def fit_table(m: dict, title: str) -> Table:
+            table = Table(title=title)
+            for col in ("metric", "target", "shared", "other", "ratio", "95% interval", "fit"):
+                table.add_column(col, justify="left" if col in ("metric", "fit") else "right")
+            for t, rate in zip(
+                cal.PORTLAND_TARGETS, ("income_increase", "exit_employed"), strict=True
+            ):
+                lo, hi = m.get("intervals", {}).get(t.metric, (float("nan"), float("nan")))
+                n_sh, n_ot = int(m["shared"]), int(m["other"])
+                k_sh = int(m["shared_increase" if rate == "income_increase" else "shared_employed"])
+                k_ot = int(m["other_increase" if rate == "income_increase" else "other_employed"])
+                table.add_row(
+                    t.metric,
+                    f"{t.lo:.1f}-{t.hi:.1f}",
+                    f"{m[f'{rate}_shared']:.3f} ({k_sh}/{n_sh})",
+                    f"{m[f'{rate}_other']:.3f} ({k_ot}/{n_ot})",
+                    f"{m[t.metric]:.3f}",
+                    f"{lo:.2f}-{hi:.2f}",
+                    "[green]in range[/]" if t.contains(m[t.metric]) else "[red]outside[/]",
+                )
+            return table
+
+        start = time.perf_counter()
+        if evaluate:
+            console.print(
+                f"Portland evaluation of the aligned scenario: {families:,} families, {months} months"
+            )
+            with ProcessPoolExecutor(max_workers=2) as pool:
+                fits = {}
+                for label, seeds in (
+                    ("search seeds", cal.PORTLAND_SEEDS),
+                    ("held-out seeds", cal.PORTLAND_HELD_OUT),
+                ):
+                    m = cal.portland_evaluate(
+                        families=families, months=months, seeds=seeds, executor=pool
+                    )
+                    fits[label] = m
+                    console.print(
+                        fit_table(m, f"Fit of the current defaults, {label} {list(seeds)}")
+                    )
+                dec = cal.portland_decomposition(families=families, months=months, executor=pool)
+            table = Table(
+                title=f"Observed gap = effect of alignment on shared - on others + selection "
+                f"(aligned vs siloed, seeds {dec['seeds']}, {dec['participants']:,} participants)"
+            )
+            for col in ("outcome", "S aligned", "O aligned", "S siloed", "O siloed", "gap"):
+                table.add_column(col, justify="right")
+            for col in ("effect on S", "selection", "effect on O"):
+                table.add_column(col, justify="right")
+            pt, ci = dec["point"], dec["intervals"]
+            for k, label in (("inc", "income increase"), ("emp", "exit employed")):
+
+                def cell(name: str, k: str = k) -> str:
+                    lo, hi = ci.get(f"{k}_{name}", (float("nan"), float("nan")))
+                    return f"{pt[f'{k}_{name}']:+.3f} [{lo:+.3f}, {hi:+.3f}]"
+
+                table.add_row(
+                    label,
+                    f"{pt[f'{k}_shared_aligned']:.3f}",
+                    f"{pt[f'{k}_other_aligned']:.3f}",
+                    f"{pt[f'{k}_shared_counterfactual']:.3f}",
+                    f"{pt[f'{k}_other_counterfactual']:.3f}",
+                    cell("gap"),
+                    cell("effect_shared"),
+                    cell("selection"),
+                    cell("effect_other"),
+                )
+            console.print(table)
+            console.print(f"{time.perf_counter() - start:.0f} s")
+            if out is not None:
+                write_json_atomic({"fits": fits, "decomposition": dec}, out / "portland_fit.json")
+                console.print(f"wrote {out}/portland_fit.json")
+            return
+
+        console.print(
+            f"searching {len(cal.PORTLAND_FREE_PARAMETERS)} service-system parameters: "
+            f"{families:,} families, {months} months, seeds {list(cal.PORTLAND_SEEDS)}"
+        )
+        with Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=err_console,
+            transient=True,
+        ) as bar:
+            task = bar.add_task("calibrating", total=None)
+            result = cal.portland_search(
+                families=families,
+                months=months,
+                progress=lambda done, total: bar.update(task, completed=done, total=total),
+            )
+        console.print(fit_table(result.start_metrics, "Fit at the start (current defaults)"))
+        console.print(fit_table(result.metrics, "Fit of the best candidate"))
+        fam_ok = all(
+            t.contains(result.family_metrics[t.metric]) for t in cal.TARGETS if t.kind == "target"
+        )
+        console.print(
+            f"{result.evaluations} candidates in {result.seconds:.0f} s; family-dynamics targets with "
+            f"the best candidate: {'all in range' if fam_ok else 'NOT all in range'} "
+            f"(loss {result.family_metrics['loss']:.3f})"
+        )
+        current = Params().flat()
+        table = Table(title="Best candidate: paste into src/sysmodel/params.py if it fits")
+        for col in ("parameter", "current default", "best"):
+            table.add_column(col, justify="left" if col == "parameter" else "right")
+        for path, value in result.best.items():
+            table.add_row(path, f"{current[path]:g}", f"{value:g}")
+        console.print(table)
+        if out is not None:
+            import pandas as pd
+
+            write_json_atomic(result.metrics, out / "portland_fit.json")
+            write_json_atomic(result.best, out / "portland_best.json")
+            pd.DataFrame(result.history).to_csv(out / "portland_history.csv", index=False)
+            console.print(
+                f"wrote {out}/ (portland_fit.json, portland_best.json, portland_history.csv)"
+            )
+
+    if portland:
+        _calibrate_portland(evaluate, families, months or 120, out)
+        return
 
     seed_list = cal.CALIBRATION_SEEDS[:seeds]
 
