@@ -73,7 +73,13 @@ def service_model(
     Overrides may give ``services.alignment`` for the aligned model.
     """
     return build_model(
-        {"services.model": model, "population.groups": ONE_GROUP, **overrides},
+        {
+            "services.model": model,
+            "population.groups": ONE_GROUP,
+            # Off unless a test is about it: coached families out of work would otherwise leave.
+            "services.p_disengage_unemployed_per_month": 0.0,
+            **overrides,
+        },
         processes,
         n=n,
         seed=seed,

@@ -798,6 +798,7 @@ def test_coaches_lose_clients_in_crisis_unless_aligned(overrides, degree):
             **HOUSING_OFF,
             "services.p_coach_loses_case_per_month_siloed": p_lose,
             "services.coaching_months": 60,
+            "services.p_disengage_unemployed_per_month": 0.0,  # only crisis losses here
         },
         ["services"],
         n=20_000,
@@ -887,3 +888,57 @@ def test_rehousing_dollars_booked_equal_dollars_received_plus_open_awards():
     assert families["rehousing_usd"].sum() + open_awards == pytest.approx(
         monthly["cost_hub_rehousing_usd"].sum()
     )
+
+
+@pytest.mark.parametrize("alignment", [0.0, 1.0], ids=["siloed", "aligned-1"])
+def test_coached_families_out_of_work_disengage_unless_a_coordinator_keeps_them(alignment):
+    p = 0.3
+    model = service_model(
+        {
+            **ECONOMY_OFF,
+            "services.p_disengage_unemployed_per_month": p,
+            "services.coaching_months": 60,
+        },
+        ["services"],
+        n=20_000,
+        seed=81,
+        model="aligned",
+    )
+    model.params.services.alignment = alignment
+    pop = model.population
+    pop.coach[:] = np.arange(pop.n) % len(model.services.staff["coach"])
+    pop.emp[:] = UNEMPLOYED
+    pop.earnings[:] = 0.0
+    with_coordinator = np.arange(pop.n) % 2 == 0
+    pop.coordinator[:] = np.where(with_coordinator, 0, -1)
+    model.step()
+    left = pop.coach < 0
+    assert_binomial(left[~with_coordinator], (~with_coordinator).sum(), p, what="disengaged")
+    expected = p * (1.0 - alignment)
+    if expected > 0:
+        assert_binomial(left[with_coordinator], with_coordinator.sum(), expected, what="kept")
+    else:
+        assert not left[with_coordinator].any()
+    assert not pop.exit_employed[left].any()
+
+
+def test_employed_families_walk_in_at_the_multiple_of_the_unemployed_rate():
+    p, mult = 0.2, 0.25
+    model = service_model(
+        {
+            "services.p_seek_coaching_per_month": p,
+            "services.walk_in_employed_multiplier": mult,
+            "agencies.career_coaches_per_provider": 0,  # nobody is assigned: count walk-ins only
+        },
+        ["intake"],
+        n=40_000,
+        seed=82,
+    )
+    pop = model.population
+    unemployed = np.arange(pop.n) % 2 == 0
+    pop.emp[:] = np.where(unemployed, UNEMPLOYED, 1)  # the rest in low-wage work
+    pop.engagement[:] = 1.0
+    model.step()
+    walked = pop.wait_coach != NEVER
+    assert_binomial(walked[unemployed], unemployed.sum(), p, what="unemployed walk-ins")
+    assert_binomial(walked[~unemployed], (~unemployed).sum(), p * mult, what="employed walk-ins")

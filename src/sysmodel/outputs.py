@@ -73,6 +73,7 @@ SERVICE_EVENTS = (
     "subsidies_bridging_training",
     "coaching_ended",
     "coaching_lost_in_crisis",
+    "coaching_disengaged",
     "caseload_coach",
     "caseload_financial",
     "caseload_coordinator",

@@ -948,6 +948,22 @@ class ServiceParams(Section):
         desc="monthly chance a family not in family-wage work approaches an employment provider (times engagement)",
         source=_SRC_ASSUMPTION,
     )
+    walk_in_employed_multiplier: float = P(
+        0.05,
+        unit="x probability",
+        lo=0,
+        hi=1,
+        desc="employed (low-wage) families walk in to an employment provider at this multiple of the unemployed rate",
+        source="WIOA participants are mostly unemployed at entry (DOL WIOA performance data) (approx.); calibrated: docs/calibration.md (Portland)",
+    )
+    p_disengage_unemployed_per_month: float = P(
+        0.3,
+        unit="probability/month",
+        lo=0,
+        hi=1,
+        desc="monthly chance a coached family out of work stops coming (the spell ends, not employed); times 1 - alignment while it also has a coordinator",
+        source="workforce programme attrition (approx.); seed 003 (coaches engage during assistance); calibrated: docs/calibration.md (Portland)",
+    )
     p_accept_offer: float = P(
         0.8,
         unit="probability",

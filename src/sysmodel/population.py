@@ -126,6 +126,16 @@ COLUMNS: dict[str, tuple[str, float, str]] = {
     "coach": ("i4", -1, "index of the family's career coach (-1 none)"),
     "fin_coach": ("i4", -1, "index of the family's financial coach (-1 none)"),
     "coordinator": ("i4", -1, "index of the family's rent-assistance coordinator (-1 none)"),
+    "spell_entry_month": (
+        "i4",
+        NEVER,
+        "month the current career-coaching spell began (NEVER: none)",
+    ),
+    "spell_income_at_entry": (
+        "f8",
+        0.0,
+        "income when the current career-coaching spell began, USD/month",
+    ),
     "coach_months": ("i2", 0, "months in the current career-coaching spell"),
     "fin_months": ("i2", 0, "months in the current financial-coaching spell"),
     "coord_idle_months": ("i2", 0, "months the coordinator case has had no assistance or crisis"),
@@ -330,6 +340,8 @@ class Population:
     coach: np.ndarray
     fin_coach: np.ndarray
     coordinator: np.ndarray
+    spell_entry_month: np.ndarray
+    spell_income_at_entry: np.ndarray
     coach_months: np.ndarray
     fin_months: np.ndarray
     coord_idle_months: np.ndarray
@@ -505,8 +517,8 @@ class Population:
             getattr(self, name)[:] = COLUMNS[name][1]
         # A family in coaching when recording starts counts as entering the programme now.
         coached = self.coach >= 0
-        self.program_entry_month[coached] = 0
-        self.income_at_entry[coached] = self.income[coached]
+        self.spell_entry_month[coached] = 0
+        self.spell_income_at_entry[coached] = self.income[coached]
         self.first_shelter_month[:] = -1
         self.last_housing_exit_month[:] = -1
         self.entered_month[:] = 0

@@ -12,7 +12,16 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..population import BEHIND, DOUBLED_UP, FAMILY_WAGE, FILED, NEVER, SHELTER, state_mask
+from ..population import (
+    BEHIND,
+    DOUBLED_UP,
+    FAMILY_WAGE,
+    FILED,
+    NEVER,
+    SHELTER,
+    UNEMPLOYED,
+    state_mask,
+)
 from ..services import AGENCY_BITS, ROLES
 from .base import PROCESSES, Process
 
@@ -95,7 +104,11 @@ class Intake(Process):
         self.refer("coordinator", noticed, "employment_provider", "refer_crisis", month)
 
         # 3. Walk-ins at employment providers (arrive this month).
-        p_seek = sp.p_seek_coaching_per_month * pop.engagement
+        p_seek = (
+            sp.p_seek_coaching_per_month
+            * pop.engagement
+            * np.where(pop.emp == UNEMPLOYED, 1.0, sp.walk_in_employed_multiplier)
+        )
         walk_in = (
             self.free_for("coach")
             & (pop.emp != FAMILY_WAGE)
@@ -185,8 +198,8 @@ class Intake(Process):
         self.count(f"assigned_{role}", taken.size)
         self.count(f"declined_{role}", offered.size - taken.size)
         if role == "coach":
-            pop.program_entry_month[taken] = month  # the latest coaching spell
-            pop.income_at_entry[taken] = pop.income[taken]
+            pop.spell_entry_month[taken] = month  # the current spell (recorded when it ends)
+            pop.spell_income_at_entry[taken] = pop.income[taken]
             pop.coach_months[taken] = 0
         elif role == "financial":
             pop.fin_months[taken] = 0

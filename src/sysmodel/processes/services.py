@@ -54,7 +54,19 @@ class Services(Process):
             lost &= self.uniform("lose_case") < sm.p_coach_loses_case_in_crisis()
         else:
             lost[:] = False
-        ends = due | lost
+        # Coached families out of work may stop coming; a coordinator keeps aligned families engaged.
+        p_leave = sp.p_disengage_unemployed_per_month * np.where(
+            pop.coordinator >= 0, 1.0 - sm.degree(), 1.0
+        )
+        disengaged = coached & (pop.emp == UNEMPLOYED) & ~due & ~lost
+        if sp.p_disengage_unemployed_per_month > 0 and disengaged.any():
+            disengaged &= self.uniform("disengage") < p_leave
+        else:
+            disengaged[:] = False
+        ends = due | lost | disengaged
+        pop.program_entry_month[ends] = pop.spell_entry_month[ends]
+        pop.income_at_entry[ends] = pop.spell_income_at_entry[ends]
+        pop.spell_entry_month[ends] = NEVER
         pop.program_exit_month[ends] = month
         pop.income_at_exit[ends] = pop.income[ends]
         pop.exit_employed[ends] = pop.emp[ends] != UNEMPLOYED
@@ -62,6 +74,7 @@ class Services(Process):
         pop.coach_months[ends] = 0
         self.count("coaching_ended", ends.sum())
         self.count("coaching_lost_in_crisis", (lost & ~due).sum())
+        self.count("coaching_disengaged", disengaged.sum())
 
         pop.fin_months[fin] += 1
         fin_ends = fin & (pop.fin_months >= sp.financial_coaching_months)
