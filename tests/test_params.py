@@ -75,7 +75,14 @@ def test_equity_group_numeric_fields_are_bounded_and_defaults_inside():
 
 @pytest.mark.parametrize("s", list(SPECS.values()), ids=list(SPECS))
 def test_spec_kind_matches_its_default(s):
-    expected = {"float": float, "int": int, "bool": bool, "list": list, "choice": str}
+    expected = {
+        "float": float,
+        "int": int,
+        "bool": bool,
+        "list": list,
+        "choice": str,
+        "mapping": dict,
+    }
     assert s.kind in expected, f"{s.path}: unknown kind {s.kind!r}"
     assert isinstance(s.default, expected[s.kind]), f"{s.path}: {s.kind} but {s.default!r}"
     if s.kind == "choice":

@@ -942,3 +942,33 @@ def test_employed_families_walk_in_at_the_multiple_of_the_unemployed_rate():
     walked = pop.wait_coach != NEVER
     assert_binomial(walked[unemployed], unemployed.sum(), p, what="unemployed walk-ins")
     assert_binomial(walked[~unemployed], (~unemployed).sum(), p * mult, what="employed walk-ins")
+
+
+def test_pair_alignment_overrides_the_model_degree_for_one_pair():
+    from sysmodel import Params
+    from sysmodel.policies import SERVICE_MODELS
+    from sysmodel.scenario import ScenarioError, resolve
+
+    params = Params().with_overrides(
+        {
+            "services.model": "aligned",
+            "services.alignment": 0.0,
+            "services.pair_alignment": {"housing_hub:employment_provider": 1.0},
+        }
+    )
+    sm = SERVICE_MODELS.get("aligned")(params.services)
+    sp = params.services
+    assert sm.degree(("employment_provider", "housing_hub")) == 1.0  # either order
+    assert sm.degree(("front_door", "housing_hub")) == 0.0
+    assert sm.co_assignment() == sm.bridges_training() == 1.0
+    assert sm.p_coach_loses_case_in_crisis() == 0.0
+    assert sm.referral_success(1.0, ("housing_hub", "employment_provider")) == pytest.approx(
+        sp.referral_success_aligned
+    )
+    assert sm.referral_success(1.0, ("front_door", "housing_hub")) == pytest.approx(
+        sp.referral_success_siloed
+    )
+    assert sm.referral_delay(("front_door", "housing_hub")) == sp.referral_delay_siloed_months
+    assert sm.referral_delay(("housing_hub", "employment_provider")) == 0
+    with pytest.raises(ScenarioError, match="pair_alignment"):
+        resolve({"services": {"pair_alignment": {"housing_hub:landlords": 0.5}}}, origin="test")

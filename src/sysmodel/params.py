@@ -15,7 +15,7 @@ import importlib
 from dataclasses import dataclass
 from typing import Any, Literal, get_args, get_origin
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 __all__ = ["Params", "ParamSpec", "param_specs", "HOUSING_STATES", "EMPLOYMENT_STATES"]
 
@@ -886,6 +886,11 @@ class AgencyParams(Section):
 class ServiceParams(Section):
     """How families reach services and what staff do: intake, referral, service model, coaching."""
 
+    @field_validator("pair_alignment")
+    @classmethod
+    def _valid_pairs(cls, pairs: dict[str, float]) -> dict[str, float]:
+        return _check_pairs(pairs)
+
     model: str = P(
         "siloed",
         unit="name (registry)",
@@ -899,6 +904,14 @@ class ServiceParams(Section):
         hi=1,
         desc="degree of alignment used by the 'aligned' model (0 reproduces 'siloed' exactly)",
         source="DESIGN.md §4",
+    )
+    pair_alignment: dict[str, float] = Field(
+        default_factory=dict,
+        description="degree of alignment of single pairs of agency kinds, e.g. {'housing_hub:employment_provider': 0.8}; other pairs use the model's",
+        json_schema_extra={
+            "unit": "0-1 per 'kind:kind' pair",
+            "source": "DESIGN.md §4 (partial alignment)",
+        },
     )
     referral_success_siloed: float = P(
         0.35,
@@ -1108,6 +1121,29 @@ class ServiceParams(Section):
         desc="share of relationship strength lost each month",
         source=_SRC_ASSUMPTION,
     )
+
+
+AGENCY_KINDS = (
+    "housing_hub",
+    "front_door",
+    "benefits_office",
+    "child_welfare",
+    "financial_coaching",
+    "employment_provider",
+)
+
+
+def _check_pairs(pairs: dict[str, float]) -> dict[str, float]:
+    for key, value in pairs.items():
+        kinds = key.split(":")
+        if len(kinds) != 2 or any(k not in AGENCY_KINDS for k in kinds):
+            raise ValueError(
+                f"services.pair_alignment key {key!r} must be 'kind:kind' with kinds from "
+                f"{', '.join(AGENCY_KINDS)}"
+            )
+        if not 0.0 <= value <= 1.0:
+            raise ValueError(f"services.pair_alignment[{key!r}] = {value} must be between 0 and 1")
+    return pairs
 
 
 class AssistanceParams(Section):
@@ -1507,6 +1543,8 @@ def param_specs() -> list[ParamSpec]:
                 kind = "float"
             elif get_origin(ann) is Literal or ann is str:
                 kind = "choice"
+            elif get_origin(ann) is dict:
+                kind = "mapping"
             else:
                 kind = "list"
             choices: tuple[str, ...] = ()

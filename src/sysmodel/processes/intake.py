@@ -72,9 +72,10 @@ class Intake(Process):
         ):  # nothing to draw for (draws are keyed by name, so skipping shifts nothing)
             return
         sm, sys = self.model.service_model, self.model.services
-        p_ok = sm.referral_success(sys.strength(from_kind, to_kind))
+        pair = (from_kind, to_kind)
+        p_ok = sm.referral_success(sys.strength(from_kind, to_kind), pair)
         ok = who & ((stream or self).uniform(draw) < p_ok)
-        getattr(self.pop, ref)[ok] = month + sm.referral_delay()
+        getattr(self.pop, ref)[ok] = month + sm.referral_delay(pair)
         self.count("referrals_made", who.sum())
         self.count("referrals_completed", ok.sum())
 

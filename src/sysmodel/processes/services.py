@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..policies.service_models import HUB_EMPLOYMENT
 from ..population import DOUBLED_UP, NEVER, REHOUSED, SHELTER, STABLE, UNEMPLOYED, lease_rent
 from .base import PROCESSES, Process
 from .intake import CRISIS
@@ -44,8 +45,8 @@ class Services(Process):
         # or when a siloed coach loses a client in a housing crisis.
         pop.coach_months[coached] += 1
         stay_on = (pop.coordinator >= 0) & coached
-        if sm.degree() > 0:
-            stay_on &= self.uniform("stay_on") < sm.degree()
+        if sm.degree(HUB_EMPLOYMENT) > 0:
+            stay_on &= self.uniform("stay_on") < sm.degree(HUB_EMPLOYMENT)
         else:
             stay_on[:] = False
         due = coached & (pop.coach_months >= sp.coaching_months) & ~stay_on
@@ -56,7 +57,7 @@ class Services(Process):
             lost[:] = False
         # Coached families out of work may stop coming; a coordinator keeps aligned families engaged.
         p_leave = sp.p_disengage_unemployed_per_month * np.where(
-            pop.coordinator >= 0, 1.0 - sm.degree(), 1.0
+            pop.coordinator >= 0, 1.0 - sm.degree(HUB_EMPLOYMENT), 1.0
         )
         disengaged = coached & (pop.emp == UNEMPLOYED) & ~due & ~lost
         if sp.p_disengage_unemployed_per_month > 0 and disengaged.any():
