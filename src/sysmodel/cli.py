@@ -23,6 +23,7 @@ from rich.table import Table
 from .params import param_specs
 from .processes import PROCESSES
 from .registry import RegistryError
+from .report.format import short_number
 from .scenario import Scenario, ScenarioError, load_scenario, parse_set_option
 
 app = typer.Typer(
@@ -333,8 +334,8 @@ def compare(
             table.add_column(col, justify="right" if col else "left", no_wrap=True)
         for row in d.itertuples():
             share = units[row.outcome].startswith("share")
-            fmt = _fmt_pp if share else _fmt_number
-            level = _fmt_share if share else _fmt_number
+            fmt = _fmt_pp if share else short_number
+            level = _fmt_share if share else short_number
             mark = {"better": "[green]better[/]", "worse": "[red]worse[/]"}.get(row.verdict, "")
             table.add_row(
                 row.label,
@@ -347,13 +348,13 @@ def compare(
         console.print(table)
         ce = result.cost_effectiveness.set_index("scenario").loc[arm]
         interval = (
-            f"[{_fmt_number(ce.ci_low)}, {_fmt_number(ce.ci_high)}]"
+            f"[{short_number(ce.ci_low)}, {short_number(ce.ci_high)}]"
             if ce.interval_defined
             else "(no interval: spells averted not clearly different from 0)"
         )
         console.print(
-            f"cost per homeless spell averted: {_fmt_number(ce.cost_per_spell_averted_usd)} USD "
-            f"{interval} ({_fmt_number(ce.extra_cost_usd)} USD extra cost / "
+            f"cost per homeless spell averted: {short_number(ce.cost_per_spell_averted_usd)} USD "
+            f"{interval} ({short_number(ce.extra_cost_usd)} USD extra cost / "
             f"{ce.spells_averted:,.1f} spells averted; {ce.reading})"
         )
         cf = result.counterfactual_pooled.set_index("scenario").loc[arm]
@@ -376,20 +377,6 @@ def compare(
         f"wrote {out}/ (outcomes, differences, cost_effectiveness, counterfactual, equity, monthly "
         ".parquet; differences.csv; figures/; comparison.json)"
     )
-
-
-def _fmt_number(value: float) -> str:
-    """A number in a few characters (3.76M, 225.7k, 41.0, 0.123) for the comparison table."""
-    if value != value:  # NaN
-        return "n/a"
-    a = abs(value)
-    if a >= 1e6:
-        return f"{value / 1e6:,.2f}M"
-    if a >= 1e4:
-        return f"{value / 1e3:,.1f}k"
-    if a >= 100:
-        return f"{value:,.0f}"
-    return f"{value:,.1f}" if a >= 10 else f"{value:,.3f}"
 
 
 def _fmt_share(value: float) -> str:

@@ -2,9 +2,7 @@
 
 The report layer reads DataFrames only (it imports nothing from the model or the experiments), and draws
 with matplotlib's Agg canvas and seaborn, never through pyplot's global state, so figures can be made in
-worker processes and tests without a display.
+worker processes and tests without a display. The figures live in :mod:`sysmodel.report.figures`
+(imported on use: seaborn and matplotlib take about a second to import); :mod:`sysmodel.report.format`
+holds number formatting shared with the command line.
 """
-
-from .figures import counterfactual_plot, equity_plot, forest_plot, trajectory_plot
-
-__all__ = ["forest_plot", "trajectory_plot", "equity_plot", "counterfactual_plot"]

@@ -19,6 +19,8 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, PercentFormatter
 
+from .format import short_number
+
 __all__ = ["forest_plot", "trajectory_plot", "equity_plot", "counterfactual_plot", "TRAJECTORIES"]
 
 # Monthly-table columns drawn by trajectory_plot: (column, panel title).
@@ -55,31 +57,15 @@ def _save(fig: Figure, path: str | Path) -> Path:
     return path
 
 
-def _short(value: float) -> str:
-    """A number in a few characters: 1.2M, 34.5k, 0.123."""
-    if not np.isfinite(value):
-        return "n/a"
-    a = abs(value)
-    if a >= 1e6:
-        return f"{value / 1e6:,.2f}M"
-    if a >= 1e4:
-        return f"{value / 1e3:,.1f}k"
-    if a >= 100:
-        return f"{value:,.0f}"
-    if a >= 1:
-        return f"{value:,.2f}"
-    return f"{value:.3f}"
-
-
 def _axis_number(value: float, _pos: int | None = None) -> str:
-    return _short(value) if abs(value) >= 1e4 else f"{value:,.4g}"
+    return short_number(value) if abs(value) >= 1e4 else f"{value:,.4g}"
 
 
 def _in_unit(value: float, unit: str) -> str:
     """A difference in its outcome's unit: shares as percentage points, the rest as short numbers."""
     if str(unit).startswith("share") and np.isfinite(value):
         return f"{100 * value:+.2f} pp"
-    return _short(value)
+    return short_number(value)
 
 
 def forest_plot(differences: pd.DataFrame, path: str | Path) -> Path:

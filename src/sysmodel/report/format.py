@@ -1,0 +1,23 @@
+"""Number formatting shared by the command line and the figures (no plotting imports)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["short_number"]
+
+
+def short_number(value: float) -> str:
+    """A number in a few characters: 1.2M, 34.5k, 0.123."""
+    if not np.isfinite(value):
+        return "n/a"
+    a = abs(value)
+    if a >= 1e6:
+        return f"{value / 1e6:,.2f}M"
+    if a >= 1e4:
+        return f"{value / 1e3:,.1f}k"
+    if a >= 100:
+        return f"{value:,.0f}"
+    if a >= 1:
+        return f"{value:,.2f}"
+    return f"{value:.3f}"
