@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from helpers_stats import build_model
+from helpers_stats import ECONOMY_OFF, HOUSING_OFF, ONE_GROUP, build_model, two_groups
 from sysmodel import SystemModel
 
 __all__ = [
@@ -25,44 +25,6 @@ __all__ = [
 ]
 
 # Economy switches: everything off, so a test turns on only the hazard it checks.
-ECONOMY_OFF = {
-    "economy.p_job_loss_low_wage_per_month": 0.0,
-    "economy.p_job_loss_family_wage_per_month": 0.0,
-    "economy.p_job_find_per_month": 0.0,
-    "economy.p_promotion_per_month": 0.0,
-    "economy.p_training_start_per_month": 0.0,
-    "economy.p_training_dropout_per_month": 0.0,
-    "economy.p_expense_shock_per_month": 0.0,
-    "economy.wage_growth_per_year": 0.0,
-    "benefits.p_decline_raise_if_net_loss": 0.0,
-}
-HOUSING_OFF = {
-    "housing.p_filing_per_month_behind": 0.0,
-    "housing.p_informal_move_per_month_behind": 0.0,
-    "housing.p_case_decided_per_month": 0.0,
-    "housing.p_doubled_up_exit_per_month": 0.0,
-    "housing.p_shelter_exit_per_month": 0.0,
-    "housing.p_rapid_rehousing_per_month": 0.0,
-    "housing.p_voucher_per_month": 0.0,
-    "housing.p_voucher_exit_per_month": 0.0,
-}
-ONE_GROUP = [
-    {
-        "name": "all",
-        "share": 1.0,
-        "hiring_multiplier": 1.0,
-        "wage_multiplier": 1.0,
-        "landlord_multiplier": 1.0,
-    }
-]
-
-
-def two_groups(**multipliers: tuple[float, float]) -> list[dict]:
-    """Two equal groups; ``landlord_multiplier=(1.0, 0.5)`` gives the groups those multipliers."""
-    groups = [dict(ONE_GROUP[0], name="a", share=0.5), dict(ONE_GROUP[0], name="b", share=0.5)]
-    for key, (a, b) in multipliers.items():
-        groups[0][key], groups[1][key] = a, b
-    return groups
 
 
 def service_model(
