@@ -453,6 +453,28 @@ def params(
     console.print(table)
 
 
+def _report_search(result, title: str, out: Path | None, prefix: str) -> None:
+    """Print a search's best values beside the current defaults and, with ``out``, write
+    ``{prefix}fit.json``, ``{prefix}best.json`` and ``{prefix}history.csv`` (atomically)."""
+    from .outputs import write_json_atomic
+    from .params import Params
+
+    current = Params().flat()
+    table = Table(title=title)
+    for col in ("parameter", "current default", "best"):
+        table.add_column(col, justify="left" if col == "parameter" else "right")
+    for path, value in result.best.items():
+        table.add_row(path, f"{current[path]:g}", f"{value:g}")
+    console.print(table)
+    if out is not None:
+        import pandas as pd
+
+        write_json_atomic(result.metrics, out / f"{prefix}fit.json")
+        write_json_atomic(result.best, out / f"{prefix}best.json")
+        pd.DataFrame(result.history).to_csv(out / f"{prefix}history.csv", index=False)
+        console.print(f"wrote {out}/ ({prefix}fit.json, {prefix}best.json, {prefix}history.csv)")
+
+
 @app.command()
 def calibrate(
     evaluate: Annotated[
@@ -500,7 +522,6 @@ def calibrate(
     """
     from . import calibration as cal
     from .outputs import write_json_atomic
-    from .params import Params
 
     def _calibrate_portland(evaluate: bool, families: int, months: int, out: Path | None) -> None:
         """``sysmodel calibrate --portland [--evaluate]`` (docs/calibration.md, "Portland")."""
@@ -509,7 +530,6 @@ def calibrate(
 
         from . import calibration as cal
         from .outputs import write_json_atomic
-        from .params import Params
 
         def fit_table(m: dict, title: str) -> Table:
             table = Table(title=title)
@@ -613,22 +633,9 @@ def calibrate(
             f"the best candidate: {'all in range' if fam_ok else 'NOT all in range'} "
             f"(loss {result.family_metrics['loss']:.3f})"
         )
-        current = Params().flat()
-        table = Table(title="Best candidate: paste into src/sysmodel/params.py if it fits")
-        for col in ("parameter", "current default", "best"):
-            table.add_column(col, justify="left" if col == "parameter" else "right")
-        for path, value in result.best.items():
-            table.add_row(path, f"{current[path]:g}", f"{value:g}")
-        console.print(table)
-        if out is not None:
-            import pandas as pd
-
-            write_json_atomic(result.metrics, out / "portland_fit.json")
-            write_json_atomic(result.best, out / "portland_best.json")
-            pd.DataFrame(result.history).to_csv(out / "portland_history.csv", index=False)
-            console.print(
-                f"wrote {out}/ (portland_fit.json, portland_best.json, portland_history.csv)"
-            )
+        _report_search(
+            result, "Best candidate: paste into src/sysmodel/params.py if it fits", out, "portland_"
+        )
 
     if portland:
         _calibrate_portland(evaluate, families, months or 120, out)
@@ -695,20 +702,7 @@ def calibrate(
         f"{result.evaluations} evaluations in {result.seconds:.0f} s; loss "
         f"{result.start_metrics['loss']:.3f} -> {result.metrics['loss']:.3f}"
     )
-    current = Params().flat()
-    table = Table(title="Best values: paste into src/sysmodel/params.py")
-    for col in ("parameter", "current default", "best"):
-        table.add_column(col, justify="left" if col == "parameter" else "right")
-    for path, value in result.best.items():
-        table.add_row(path, f"{current[path]:g}", f"{value:g}")
-    console.print(table)
-    if out is not None:
-        import pandas as pd
-
-        write_json_atomic(result.metrics, out / "fit.json")
-        write_json_atomic(result.best, out / "best.json")
-        pd.DataFrame(result.history).to_csv(out / "history.csv", index=False)
-        console.print(f"wrote {out}/ (fit.json, best.json, history.csv)")
+    _report_search(result, "Best values: paste into src/sysmodel/params.py", out, "")
 
 
 def main() -> None:
