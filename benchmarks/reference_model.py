@@ -135,6 +135,9 @@ def _constants(params: Params) -> SimpleNamespace:
         cliff_fpl=bp.cliff_threshold_fpl,
         band_fpl=bp.flexible_phaseout_band_fpl,
         p_decline=bp.p_decline_raise_if_net_loss,
+        take_up_start=bp.take_up_start,
+        p_start_claiming=bp.p_start_claiming_per_month,
+        p_stop_claiming=bp.p_stop_claiming_per_month,
         p_ui=bp.p_ui_takeup,
         ui_rate=bp.ui_replacement_rate,
         ui_max=bp.ui_max_usd,
@@ -225,8 +228,13 @@ class ReferenceFamily(mesa.Agent):
         self.training_left = 0
         self.ui_benefit = 0.0
         self.ui_months_left = 0
-        # Benefits from the schedule on arrival (the engine's fill does the same).
-        self.benefits = benefit_amount(c, self.earnings, self.size, self.children)
+        # Benefits from the schedule on arrival, if the family claims them (as the engine's fill).
+        self.claims_benefits = rnd() < c.take_up_start
+        self.benefits = (
+            benefit_amount(c, self.earnings, self.size, self.children)
+            if self.claims_benefits
+            else 0.0
+        )
         self.rent = self.lease_rent(c.rent_median)
         self.lease_month = math.floor(rnd() * 12)
         has_savings = rnd() >= c.share_no_savings
@@ -332,7 +340,7 @@ class ReferenceFamily(mesa.Agent):
         # Benefit cliffs: a gain that lowers earnings + benefits may be turned down (not by a family
         # that has just lost its job).
         declined = False
-        if new_earn > earn0 and not lost:
+        if new_earn > earn0 and not lost and self.claims_benefits:
             size, kids = self.size, self.children
             net_old = earn0 + benefit_amount(c, earn0, size, kids)
             net_new = new_earn + benefit_amount(c, new_earn, size, kids)
@@ -384,15 +392,25 @@ class ReferenceFamily(mesa.Agent):
             self.rent *= factor if factor > 0.5 else 0.5
 
     def update_benefits(self) -> None:
-        """Unemployment insurance while claiming, plus the schedule on earnings and UI."""
+        """Take-up; unemployment insurance while claiming, plus the schedule on earnings and UI."""
+        c = self.model.c
+        if self.claims_benefits:
+            if self.model.random.random() < c.p_stop_claiming:
+                self.claims_benefits = False
+        elif self.model.random.random() < c.p_start_claiming:
+            self.claims_benefits = True
+            self.model.events["benefit_claims_started"] += 1
         ui = 0.0
         if self.ui_months_left > 0:
             ui = self.ui_benefit
             self.ui_months_left -= 1
             if self.ui_months_left == 0:
                 self.ui_benefit = 0.0
-        c = self.model.c
-        self.benefits = ui + benefit_amount(c, self.earnings + ui, self.size, self.children)
+        self.benefits = ui + (
+            benefit_amount(c, self.earnings + ui, self.size, self.children)
+            if self.claims_benefits
+            else 0.0
+        )
 
     def rent_due(self) -> float:
         """Rent (or contribution) owed this month in the current housing state, USD."""
@@ -620,6 +638,7 @@ class ReferenceFamily(mesa.Agent):
             "intakes": self.intakes,
             "trainings_started": self.trainings_started,
             "trainings_completed": self.trainings_completed,
+            "claims_benefits_end": self.claims_benefits,
             "housing_exits": self.housing_exits,
             "returns_6": self.returns_6,
             "returns_12": self.returns_12,
@@ -702,6 +721,7 @@ class ReferenceModel(mesa.Model):
         counts = [0] * len(HOUSING_STATES)
         employed = family_wage = in_training = 0
         income = earnings = benefits = arrears = debt = engagement = 0.0
+        claiming = 0
         savings = []
         for f in families:
             counts[f.housing] += 1
@@ -713,6 +733,7 @@ class ReferenceModel(mesa.Model):
                 in_training += 1
             earnings += f.earnings
             benefits += f.benefits
+            claiming += f.claims_benefits
             income += f.earnings + f.benefits
             savings.append(f.savings)
             arrears += f.arrears
@@ -730,6 +751,7 @@ class ReferenceModel(mesa.Model):
         row["mean_income_usd"] = income / n
         row["mean_earnings_usd"] = earnings / n
         row["mean_benefits_usd"] = benefits / n
+        row["benefit_take_up"] = claiming / n
         row["mean_savings_usd"] = sum(savings) / n
         row["median_savings_usd"] = statistics.median(savings)
         row["mean_arrears_usd"] = arrears / n

@@ -24,7 +24,13 @@ ROOT = Path(__file__).resolve().parents[1]
 BASELINE = ROOT / "scenarios" / "baseline.yaml"
 ENTRY_POINT = Path(sys.executable).with_name("sysmodel")
 SMALL = ["--families", "300", "--months", "6"]
-OUTPUT_FILES = ("monthly.parquet", "families.parquet", "summary.json", "manifest.json")
+OUTPUT_FILES = (
+    "monthly.parquet",
+    "families.parquet",
+    "spells.parquet",
+    "summary.json",
+    "manifest.json",
+)
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
 # What README.md promises about the two tables.
@@ -185,7 +191,7 @@ def test_run_quiet_prints_nothing_on_success(invoke, tmp_path):
 def test_run_same_seed_writes_identical_tables(invoke, tmp_path):
     for name in ("a", "b"):
         assert invoke("run", BASELINE, *SMALL, "-q", "--out", tmp_path / name).exit_code == 0
-    for table in ("monthly.parquet", "families.parquet"):
+    for table in ("monthly.parquet", "families.parquet", "spells.parquet"):
         pd.testing.assert_frame_equal(
             pd.read_parquet(tmp_path / "a" / table), pd.read_parquet(tmp_path / "b" / table)
         )

@@ -20,6 +20,7 @@ from helpers_stats import (
     ECONOMY_OFF,
     HOUSING_OFF,
     K_SIGMA,
+    ONE_GROUP,
     assert_bernoulli_sum,
     assert_binomial,
     assert_mean,
@@ -284,6 +285,9 @@ BENEFITS = {
     "benefits.cliff_benefit_per_child_usd": 450.0,
     "benefits.cliff_threshold_fpl": 2.0,
     "benefits.flexible_phaseout_band_fpl": 1.5,
+    # Everyone claims (take-up is tested on its own below).
+    "benefits.take_up_start": 1.0,
+    "benefits.p_stop_claiming_per_month": 0.0,
 }
 
 
@@ -842,3 +846,70 @@ def test_turnover_replaces_families_at_the_move_out_rate():
 def test_k_sigma_is_the_documented_four():
     # The tolerance the module docstring promises (a change here must be a deliberate one).
     assert K_SIGMA == 4.0
+
+
+# --- benefit take-up ---------------------------------------------------------------------------------
+
+
+def test_benefit_take_up_starts_and_stops_at_their_rates_and_only_claimants_get_benefits():
+    start_share, p_start, p_stop = 0.5, 0.1, 0.05
+    model = build_model(
+        {
+            **ECONOMY_OFF,
+            "benefits.take_up_start": start_share,
+            "benefits.p_start_claiming_per_month": p_start,
+            "benefits.p_stop_claiming_per_month": p_stop,
+            "benefits.p_ui_takeup": 0.0,
+        },
+        ["benefits"],
+        n=20_000,
+        seed=23,
+    )
+    pop = model.population
+    assert_binomial(pop.claims_benefits, pop.n, start_share, what="claiming at start-up")
+    started = stopped = trials_start = trials_stop = 0
+    for _ in range(3):
+        before = pop.claims_benefits.copy()
+        model.step()
+        started += int((~before & pop.claims_benefits).sum())
+        stopped += int((before & ~pop.claims_benefits).sum())
+        trials_start += int((~before).sum())
+        trials_stop += int(before.sum())
+        due = model.benefit_schedule.amount(pop.earnings, pop.size, pop.children)
+        assert pop.benefits == pytest.approx(np.where(pop.claims_benefits, due, 0.0))
+        assert model.events["benefit_claims_started"] == (~before & pop.claims_benefits).sum()
+    assert_binomial(started, trials_start, p_start, what="start claiming")
+    assert_binomial(stopped, trials_stop, p_stop, what="stop claiming")
+
+
+def test_families_not_claiming_benefits_face_no_cliff():
+    """A raise across the cliff threshold is turned down only by claimants (decline probability 1)."""
+    model = build_model(
+        {
+            **ECONOMY_OFF,
+            "economy.p_promotion_per_month": 1.0,
+            "economy.family_wage_earnings_usd": 4_600.0,  # a raise of ~300 loses 900 of cliff benefit
+            "economy.earnings_log_sd": 0.0,
+            "population.groups": ONE_GROUP,
+            "benefits.p_decline_raise_if_net_loss": 1.0,
+            "benefits.take_up_start": 0.5,
+            "benefits.p_start_claiming_per_month": 0.0,
+            "benefits.p_stop_claiming_per_month": 0.0,
+        },
+        ["economy", "benefits"],
+        n=4_000,
+        seed=29,
+    )
+    pop = model.population
+    pop.emp[:] = LOW_WAGE
+    pop.skill[:] = 1.0
+    pop.children[:] = 2
+    pop.adults[:] = 1
+    fpl = model.benefit_schedule.poverty_line(pop.size)
+    # Just under the cliff: any family-wage job offer crosses it and loses the whole cliff benefit.
+    pop.earnings[:] = model.params.benefits.cliff_threshold_fpl * fpl - 1.0
+    claims = pop.claims_benefits.copy()
+    model.step()
+    moved_up = pop.emp == FAMILY_WAGE
+    assert not moved_up[claims].any(), "claimants crossing the cliff must turn the raise down"
+    assert moved_up[~claims].all()

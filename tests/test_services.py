@@ -42,6 +42,7 @@ from sysmodel.population import (
     SUBSIDIZED,
     UNEMPLOYED,
 )
+from sysmodel.services import budget_split
 
 # Intake with only the referral under test: no walk-ins and no referrals to financial coaching.
 INTAKE_QUIET = {"services.p_seek_coaching_per_month": 0.0, "services.p_refer_financial": 0.0}
@@ -70,6 +71,8 @@ def budget_scenarios(draw) -> dict:
             st.one_of(st.just(0.0), st.floats(1_000, 300_000), st.floats(300_000, 3e6))
         ),
         "assistance.share_prevention": draw(st.floats(0, 1)),
+        "assistance.share_staff": draw(st.one_of(st.just(0.0), st.floats(0, 1))),
+        "assistance.staff_role": draw(st.sampled_from(["coordinator", "coach", "financial"])),
         "assistance.rationing": draw(st.sampled_from(RATIONING_RULES.names())),
         "assistance.prevention_max_months_rent": draw(st.floats(0, 6)),
         "assistance.rehousing_subsidy_share": draw(st.floats(0, 1)),
@@ -96,10 +99,11 @@ def test_hub_funds_never_go_negative_and_money_is_conserved(overrides, seed):
     ap = params.assistance
     allotted = {"prevention": 0.0, "rehousing": 0.0}
     spent = {"prevention": 0.0, "rehousing": 0.0}
-    monthly = {
-        "prevention": ap.annual_budget_usd * ap.share_prevention / 12.0,
-        "rehousing": ap.annual_budget_usd * (1.0 - ap.share_prevention) / 12.0,
-    }
+    hired, prevention, rehousing = budget_split(ap, params.costs.staff_usd)
+    assert hired * 12 * params.costs.staff_usd + prevention + rehousing == pytest.approx(
+        ap.annual_budget_usd
+    )
+    monthly = {"prevention": prevention / 12.0, "rehousing": rehousing / 12.0}
     for _ in range(model.total_months):
         model.step()
         for pot in allotted:
@@ -109,6 +113,57 @@ def test_hub_funds_never_go_negative_and_money_is_conserved(overrides, seed):
             assert left >= -1e-6, f"{pot} funds overspent: {left}"
             # Cumulative allotments = spent (ledger) + funds left.
             assert allotted[pot] == pytest.approx(spent[pot] + left, rel=1e-9, abs=1e-6), pot
+
+
+@given(
+    budget=st.floats(0, 5e6),
+    share_staff=st.floats(0, 1),
+    share_prevention=st.floats(0, 1),
+    staff_usd=st.floats(100, 20_000),
+)
+def test_budget_split_hires_whole_staff_within_the_staff_share_and_keeps_the_rest_as_cash(
+    budget, share_staff, share_prevention, staff_usd
+):
+    ap = Params().assistance.model_copy(
+        update={
+            "annual_budget_usd": budget,
+            "share_staff": share_staff,
+            "share_prevention": share_prevention,
+        }
+    )
+    hired, prevention, rehousing = budget_split(ap, staff_usd)
+    year = 12 * staff_usd
+    assert hired * year <= budget * share_staff * (1 + 1e-9)
+    assert budget * share_staff - hired * year < year * (
+        1 + 1e-9
+    )  # no whole staff member left unbought
+    assert hired * year + prevention + rehousing == pytest.approx(budget, abs=1e-6)
+    assert prevention == pytest.approx((budget - hired * year) * share_prevention, abs=1e-6)
+
+
+@pytest.mark.parametrize("role", ["coordinator", "coach", "financial"])
+def test_staff_share_of_the_budget_hires_staff_of_its_role_and_books_their_cost(role):
+    staff_usd = 5_000.0
+    overrides = {
+        "assistance.annual_budget_usd": 600_000.0,
+        "assistance.share_staff": 0.25,  # 150,000 a year = 2.5 staff-years: two hired
+        "assistance.staff_role": role,
+        "costs.staff_usd": staff_usd,
+    }
+    base = service_model({"costs.staff_usd": staff_usd}, list(SERVICE_SCHEDULE), n=200, seed=3)
+    model = service_model(overrides, list(SERVICE_SCHEDULE), n=200, seed=3)
+    counts = {r: len(m) for r, m in model.services.staff.items()}
+    expected = {r: len(m) + (2 if r == role else 0) for r, m in base.services.staff.items()}
+    assert counts == expected
+    if role == "coach":  # spread over the providers
+        providers = np.bincount(model.services.coach_provider)
+        assert providers.max() - providers.min() <= 1
+    model.step()
+    assert model.ledger["staff_usd"] == pytest.approx(sum(counts.values()) * staff_usd)
+    # The cash left: 600,000 - 2 x 60,000, split 40/60 between prevention and re-housing, per month.
+    assert model.services.funds["prevention"] + model.ledger.get(
+        "prevention_usd", 0.0
+    ) == pytest.approx(480_000 * 0.4 / 12)
 
 
 # --- rationing rules -------------------------------------------------------------------------------
@@ -479,6 +534,39 @@ def test_waitlist_is_first_come_first_served_and_staff_stay_within_capacity(over
     assert (load[1:] <= capacity).all()
 
 
+def test_overload_assigns_beyond_the_cap_and_the_overloaded_staff_burn_out():
+    cap, overload, after = 6, 0.5, 2
+    model = build_model(
+        {
+            **INTAKE_QUIET,
+            "services.model": "siloed",
+            "services.p_accept_offer": 1.0,
+            "services.max_wait_months": 24,
+            "services.overload_share": overload,
+            "services.burnout_after_months_over": after,
+            "agencies.caseload_cap": cap,
+            "services.coaching_months": 60,
+            **HOUSING_OFF,
+        },
+        ["intake", "accounting"],
+        n=400,
+        seed=33,
+    )
+    pop, sys = model.population, model.services
+    pop.sought_help[:] = False
+    pop.engagement[:] = 1.0
+    pop.wait_coach[:] = 0  # a long waitlist
+    model.step()
+    load = sys.caseload("coach")
+    assert (load == int(cap * (1 + overload))).all()  # filled to the overload limit, not the cap
+    assert model.events["assigned_coach"] == load.sum()
+    for _ in range(after):
+        model.step()
+    coaches = sys.staff["coach"]
+    assert all(m.burned_out for m in coaches)
+    assert model.events["burned_out_coach"] == len(coaches)
+
+
 def test_families_give_up_after_max_wait_months_and_lose_engagement():
     max_wait, loss = 3, 0.2
     model = build_model(
@@ -601,6 +689,39 @@ def test_financial_coaching_raises_saving_by_its_multiplier():
     )
     assert pop.savings == pytest.approx(expected)
     assert pop.savings[30:].min() > pop.savings[:30].max()
+
+
+def test_financial_coaching_raises_benefit_take_up_by_effectiveness():
+    p_start, boost, effectiveness = 0.02, 0.15, 0.5
+    model = service_model(
+        {
+            **ECONOMY_OFF,
+            "benefits.take_up_start": 0.0,
+            "benefits.p_start_claiming_per_month": p_start,
+            "benefits.p_stop_claiming_per_month": 0.0,
+            "services.financial_coach_take_up_per_month": boost,
+            "services.financial_coaching_months": 12,
+        },
+        ["services", "benefits"],
+        n=30_000,
+        seed=43,
+    )
+    pop, sys = model.population, model.services
+    # Rows 0-9,999: no financial coach; 10,000-19,999: a fully effective one; the rest a burned-out one.
+    pop.fin_coach[10_000:20_000] = 0
+    pop.fin_coach[20_000:] = 1
+    sys.staff["financial"][1].effectiveness = effectiveness
+    started = np.zeros(3)
+    trials = np.zeros(3)
+    for _ in range(2):
+        before = pop.claims_benefits.copy()
+        model.step()
+        new = ~before & pop.claims_benefits
+        for i, rows in enumerate(np.split(np.arange(pop.n), 3)):
+            started[i] += new[rows].sum()
+            trials[i] += (~before[rows]).sum()
+    for i, p in enumerate((p_start, p_start + boost, p_start + boost * effectiveness)):
+        assert_binomial(int(started[i]), int(trials[i]), p, what=f"take-up, block {i}")
 
 
 # --- rent assistance: lease-up and bridging ------------------------------------------------------------

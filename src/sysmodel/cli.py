@@ -104,7 +104,7 @@ def run(
         bool, typer.Option("--quiet", "-q", help="No progress bar or summary table.")
     ] = False,
 ) -> None:
-    """Run one simulation and write monthly.parquet, families.parquet, summary.json and manifest.json."""
+    """Run one simulation and write monthly.parquet, families.parquet, spells.parquet, summary.json and manifest.json."""
     from .runner import run_scenario
 
     sc = _load(scenario)
@@ -157,7 +157,8 @@ def run(
     if not quiet:
         _print_summary(result.summary())
         console.print(
-            f"wrote {out}/ (monthly.parquet, families.parquet, summary.json, manifest.json)"
+            f"wrote {out}/ (monthly.parquet, families.parquet, spells.parquet, summary.json, "
+            "manifest.json)"
         )
 
 

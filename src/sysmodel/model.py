@@ -16,6 +16,7 @@ from .policies import BENEFIT_SCHEDULES, SERVICE_MODELS, BenefitSchedule, Servic
 from .population import Population
 from .processes import PROCESSES, Process
 from .services import ServiceSystem
+from .spells import SpellRecorder
 from .streams import Streams
 
 __all__ = ["SystemModel"]
@@ -72,6 +73,8 @@ class SystemModel(Model):
             self.params.services
         )
         self.services = ServiceSystem(self)
+        # Who served which family, when: processes report spells as they start and end.
+        self.spells = SpellRecorder(pp.n_families)
         self.ledger: dict[str, float] = {}  # money moved this month, by line (USD)
 
         names = list(processes) if processes is not None else list(self.params.schedule.processes)
@@ -141,3 +144,7 @@ class SystemModel(Model):
     def family_table(self) -> pd.DataFrame:
         """One row per family that lived in the area while recording."""
         return family_table(self)
+
+    def spell_table(self) -> pd.DataFrame:
+        """One row per spell of service a family received while recording (see :mod:`sysmodel.spells`)."""
+        return self.spells.table(self)

@@ -8,6 +8,7 @@ import networkx as nx
 from mesa.discrete_space import Network
 
 from .agents import Agency, CareerCoach, FinancialCoach, RentAssistanceCoordinator
+from .services import budget_split
 
 if TYPE_CHECKING:
     from .model import SystemModel
@@ -53,6 +54,14 @@ def build_agency_graph(n_employment_providers: int, strength: float) -> nx.Graph
 def place_agencies(model: SystemModel, seed: int) -> tuple[Network, list[Agency]]:
     """Build the graph, place it in a Mesa Network with a seeded layout, and create agencies and staff."""
     ap = model.params.agencies
+    # Staff the hub's budget pays for (assistance.share_staff), on top of the agencies' own staff.
+    hired, _, _ = budget_split(model.params.assistance, model.params.costs.staff_usd)
+    role = model.params.assistance.staff_role
+    n_providers = ap.n_employment_providers
+    extra_coaches = [
+        hired // n_providers + (i < hired % n_providers) if role == "coach" else 0
+        for i in range(n_providers)
+    ]
     g = build_agency_graph(ap.n_employment_providers, ap.base_relationship_strength)
     layout = nx.spring_layout(g, seed=seed % (2**32))
     space = Network(g, random=model.random, layout=layout)
@@ -62,12 +71,15 @@ def place_agencies(model: SystemModel, seed: int) -> tuple[Network, list[Agency]
         agency.node = node
         agencies.append(agency)
         if data["kind"] == "employment_provider":
-            for _ in range(ap.career_coaches_per_provider):
+            provider = sum(a.kind == "employment_provider" for a in agencies) - 1
+            for _ in range(ap.career_coaches_per_provider + extra_coaches[provider]):
                 CareerCoach(model, agency, ap.caseload_cap)
         elif data["kind"] == "financial_coaching":
-            for _ in range(ap.financial_coaches):
+            for _ in range(ap.financial_coaches + (hired if role == "financial" else 0)):
                 FinancialCoach(model, agency, ap.caseload_cap)
         elif data["kind"] == "housing_hub":
-            for _ in range(ap.rent_assistance_coordinators):
+            for _ in range(
+                ap.rent_assistance_coordinators + (hired if role == "coordinator" else 0)
+            ):
                 RentAssistanceCoordinator(model, agency, ap.caseload_cap)
     return space, agencies

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 import tempfile
 from pathlib import Path
@@ -12,10 +13,13 @@ import numpy as np
 import pandas as pd
 
 from .params import EMPLOYMENT_STATES, HOUSING_STATES
+from .policies.risk import auc
 from .population import FAMILY_WAGE, NEVER, REHOUSED, SHELTER, SUBSIDIZED, UNEMPLOYED
+from .spells import family_spell_summary
 
 if TYPE_CHECKING:
     from .model import SystemModel
+    from .params import Params
 
 __all__ = ["EVENTS", "MonthlyRecorder", "family_table", "write_parquet_atomic", "write_json_atomic"]
 
@@ -33,6 +37,7 @@ EVENTS = (
     "front_door_contacts",
     "jobs_found",
     "ui_claims",
+    "benefit_claims_started",
     "jobs_lost",
     "raises_declined",
     "trainings_started",
@@ -93,10 +98,14 @@ SERVICE_EVENTS = (
 # Monthly-table columns that only the service system fills.
 SERVICE_MONTHLY_COLUMNS = (
     *SERVICE_EVENTS,
+    "staff_coach",
+    "staff_financial",
+    "staff_coordinator",
     "waiting_coach",
     "waiting_financial",
     "waiting_coordinator",
     "searching_with_award",
+    "screening_auc",
     "funds_prevention_usd",
     "funds_rehousing_usd",
     "cost_prevention_usd",
@@ -125,10 +134,15 @@ class MonthlyRecorder:
         row["shelter_entries"] = row["shelter_entries_first_time"] + row["shelter_entries_return"]
         for event in SERVICE_EVENTS:
             row[event] = int(model.events.get(event, 0))
+        for role, members in model.services.staff.items():
+            row[f"staff_{role}"] = len(members)
         row["waiting_coach"] = int((pop.wait_coach != NEVER).sum())
         row["waiting_financial"] = int((pop.wait_fin != NEVER).sum())
         row["waiting_coordinator"] = int((pop.wait_coord != NEVER).sum())
         row["searching_with_award"] = int((pop.award_month != NEVER).sum())
+        # The screening score's achieved AUC against true risk this month (NaN: no screening).
+        screening = next((p for p in model.processes if p.name == "screening"), None)
+        row["screening_auc"] = float(getattr(screening, "auc_vs_true_risk", np.nan))
         row["funds_prevention_usd"] = float(model.services.funds["prevention"])
         row["funds_rehousing_usd"] = float(model.services.funds["rehousing"])
         employed = pop.emp != UNEMPLOYED
@@ -139,6 +153,7 @@ class MonthlyRecorder:
         row["mean_income_usd"] = float(income.mean())
         row["mean_earnings_usd"] = float(pop.earnings.mean())
         row["mean_benefits_usd"] = float(pop.benefits.mean())
+        row["benefit_take_up"] = float(pop.claims_benefits.mean())
         row["mean_savings_usd"] = float(pop.savings.mean())
         row["median_savings_usd"] = float(np.median(pop.savings))
         row["mean_arrears_usd"] = float(pop.arrears.mean())
@@ -184,6 +199,8 @@ def family_table(model: SystemModel) -> pd.DataFrame:
         "applied_rehousing_month",
         "served_rehousing_month",
         "flagged_month",
+        "screened_month",
+        "lost_housing_month",
     ):
         r[name] = np.where(r[name] == NEVER, -1, r[name])  # outputs say "none" with -1
     groups = [g.name for g in model.params.population.groups]
@@ -222,6 +239,7 @@ def family_table(model: SystemModel) -> pd.DataFrame:
             "intakes": r["intakes"],
             "trainings_started": r["trainings_started"],
             "trainings_completed": r["trainings_completed"],
+            "claims_benefits_end": r["claims_benefits"],
             "housing_exits": r["housing_exits"],
             "returns_6": r["returns_6"],
             "returns_12": r["returns_12"],
@@ -246,6 +264,10 @@ def family_table(model: SystemModel) -> pd.DataFrame:
             "school_moves": r["school_moves"],
             "cw_cases": r["cw_cases"],
             "risk_score": r["risk_score"],
+            "screened_month": r["screened_month"],
+            "lost_housing_month": r["lost_housing_month"],
+            # Who served the family (from the spell table): n_coaches, last_*_id (-1 none).
+            **family_spell_summary(model.spells.table(model), r["fid"]),
         }
     )
 
@@ -268,9 +290,15 @@ SERVICE_FAMILY_COLUMNS = (
     "last_housing_exit_month",
     "flagged_month",
     "risk_score",
+    "screened_month",
+    "lost_housing_month",
     "child_wellbeing_end",
     "school_moves",
     "cw_cases",
+    "n_coaches",
+    "last_coach_id",
+    "last_financial_coach_id",
+    "last_coordinator_id",
 )
 
 
@@ -308,11 +336,14 @@ def write_json_atomic(obj: Any, path: str | Path) -> Path:
     return path
 
 
-def summarize(monthly: pd.DataFrame, families: pd.DataFrame) -> dict[str, float]:
+def summarize(
+    monthly: pd.DataFrame, families: pd.DataFrame, params: Params | None = None
+) -> dict[str, float]:
     """Headline outcomes of one run over its recorded months.
 
     Yearly rates are events per year per 100 renter households holding a lease (stable, behind, filed,
-    re-housed or subsidised), the denominator Eviction Lab uses.
+    re-housed or subsidised), the denominator Eviction Lab uses. ``params`` (the run's parameters)
+    gives the screening target; the screening outcomes are described in :func:`screening_summary`.
     """
     years = len(monthly) / 12.0
     renters = (
@@ -346,6 +377,7 @@ def summarize(monthly: pd.DataFrame, families: pd.DataFrame) -> dict[str, float]
         "mean_income_start_usd": float(families["income_start_usd"].mean()),
         "mean_income_end_usd": float(families["income_end_usd"].mean()),
         "mean_savings_end_usd": float(last["mean_savings_usd"]),
+        "benefit_take_up_mean": float(monthly["benefit_take_up"].mean()),
         "cost_total_usd": float(monthly["cost_total_usd"].sum()),
         # HUD SPM 2 style: returns to shelter per exit to housing (exits late in the run are followed
         # for less than the window, so these are lower bounds).
@@ -354,5 +386,47 @@ def summarize(monthly: pd.DataFrame, families: pd.DataFrame) -> dict[str, float]
         ),
         "returns_within_24_per_exit": float(
             monthly["returns_within_24"].sum() / max(monthly["exits_to_housing"].sum(), 1)
+        ),
+        **screening_summary(
+            monthly, families, params.screening.target_auc if params is not None else None
+        ),
+    }
+
+
+# Months after a screening in which losing housing counts for the realised screening AUC.
+SCREENING_FOLLOW_UP_MONTHS = 12
+
+
+def screening_summary(
+    monthly: pd.DataFrame, families: pd.DataFrame, target_auc: float | None
+) -> dict[str, float]:
+    """How well upstream screening ranked families; all NaN when no family was screened.
+
+    - ``screening_auc_target``: ``screening.target_auc`` (NaN if not given).
+    - ``screening_auc_vs_true_risk``: the mean over months with screening of the AUC the score achieved
+      against the top ``flag_share`` of true risk (the monthly ``screening_auc``).
+    - ``screening_auc_realised``: the AUC of each family's latest score for losing housing (an eviction
+      or a shelter entry) within 12 months after that screening, over families screened at least 12
+      months before the last recorded month and followed for those months (or that lost housing before
+      leaving the area).
+    """
+    keys = ("screening_auc_target", "screening_auc_vs_true_risk", "screening_auc_realised")
+    if "screened" not in monthly or monthly["screened"].sum() == 0:
+        # math.nan (one object) keeps equal summaries equal as dicts.
+        return dict.fromkeys(keys, math.nan)
+    achieved = monthly["screening_auc"].dropna()
+    screened = families["screened_month"].to_numpy()
+    lost = families["lost_housing_month"].to_numpy()
+    left = families["left_month"].to_numpy()
+    window_end = screened + SCREENING_FOLLOW_UP_MONTHS
+    lost_in_window = (lost >= 0) & (lost <= window_end)
+    # -1 means "never screened" / "still here"; a leaver's later losses are not seen.
+    followed = (screened >= 0) & (window_end <= int(monthly["month"].iloc[-1]))
+    followed &= (left < 0) | (left > window_end) | lost_in_window
+    return {
+        "screening_auc_target": math.nan if target_auc is None else float(target_auc),
+        "screening_auc_vs_true_risk": float(achieved.mean()) if len(achieved) else math.nan,
+        "screening_auc_realised": auc(
+            families["risk_score"].to_numpy()[followed], lost_in_window[followed]
         ),
     }

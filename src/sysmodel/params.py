@@ -258,7 +258,7 @@ class PopulationParams(Section):
         source="Census Household Pulse Survey 2023: ~8% of renter households behind",
     )
     share_high_barrier: float = P(
-        0.185,
+        0.201,
         unit="share",
         lo=0,
         hi=1,
@@ -497,6 +497,30 @@ class BenefitParams(Section):
         desc="chance a family turns down a raise or better job that would lower its net resources",
         source="Atlanta Fed 2019 'benefit cliffs' survey evidence (approx.)",
     )
+    take_up_start: float = P(
+        0.75,
+        unit="share of families",
+        lo=0,
+        hi=1,
+        desc="share of families (at start-up and among newcomers) who claim the schedule's benefits they are eligible for",
+        source="USDA FNS 2022-23: SNAP reaches ~ 78-82% of eligible people, ~ 70% of the working poor; childcare subsidies far fewer (approx.)",
+    )
+    p_start_claiming_per_month: float = P(
+        0.01,
+        unit="probability/month",
+        lo=0,
+        hi=1,
+        desc="monthly chance a family not claiming benefits starts to (without help)",
+        source="assumption: with p_stop_claiming_per_month, keeps take-up near take_up_start",
+    )
+    p_stop_claiming_per_month: float = P(
+        0.0033,
+        unit="probability/month",
+        lo=0,
+        hi=1,
+        desc="monthly chance a claiming family stops (churn at recertification, burden)",
+        source="assumption: steady take-up = start / (start + stop) ~ 0.75",
+    )
     p_ui_takeup: float = P(
         0.3,
         unit="probability",
@@ -604,7 +628,7 @@ class HousingParams(Section):
     """Housing transitions: arrears -> filing -> eviction -> doubled up -> shelter, exits and returns."""
 
     p_filing_per_month_behind: float = P(
-        0.0184,
+        0.012,
         unit="probability/month",
         lo=0,
         hi=1,
@@ -620,7 +644,7 @@ class HousingParams(Section):
         source=f"landlords keep filing as arrears grow; {_SRC_CALIBRATED}",
     )
     p_informal_move_per_month_behind: float = P(
-        0.0305,
+        0.0367,
         unit="probability/month",
         lo=0,
         hi=1,
@@ -629,7 +653,7 @@ class HousingParams(Section):
         + _SRC_CALIBRATED,
     )
     p_case_decided_per_month: float = P(
-        0.806,
+        0.804,
         unit="probability/month",
         lo=0,
         hi=1,
@@ -638,7 +662,7 @@ class HousingParams(Section):
         + _SRC_CALIBRATED,
     )
     p_eviction_given_judgment: float = P(
-        0.385,
+        0.394,
         unit="probability",
         lo=0,
         hi=1,
@@ -646,7 +670,7 @@ class HousingParams(Section):
         source=f"{_SRC_EVICTION_LAB}: evictions/filings ~0.3-0.5; {_SRC_CALIBRATED}",
     )
     p_doubled_up_exit_per_month: float = P(
-        0.164,
+        0.181,
         unit="probability/month",
         lo=0,
         hi=1,
@@ -654,7 +678,7 @@ class HousingParams(Section):
         source=f"{_SRC_CULHANE}: 5-10% episodic; {_SRC_CALIBRATED}",
     )
     p_shelter_exit_per_month: float = P(
-        0.38,
+        0.384,
         unit="probability/month",
         lo=0,
         hi=1,
@@ -662,7 +686,7 @@ class HousingParams(Section):
         source=f"{_SRC_CULHANE}: temporary cluster stays ~ 1-2 months; {_SRC_CALIBRATED}",
     )
     high_barrier_exit_multiplier: float = P(
-        0.0227,
+        0.0367,
         unit="x hazard",
         lo=0,
         hi=1,
@@ -670,7 +694,7 @@ class HousingParams(Section):
         source=f"{_SRC_CULHANE}: long stayers use about half the shelter days; {_SRC_CALIBRATED}",
     )
     share_shelter_exits_to_doubled_up: float = P(
-        0.324,
+        0.331,
         unit="share",
         lo=0,
         hi=1,
@@ -747,7 +771,7 @@ class HelpSeekingParams(Section):
         source=_SRC_ASSUMPTION,
     )
     p_seek_help_doubled_up_per_month: float = P(
-        0.102,
+        0.0818,
         unit="probability/month",
         lo=0,
         hi=1,
@@ -1065,6 +1089,14 @@ class ServiceParams(Section):
         desc="multiplier on the share of surplus saved and on debt repayment while financially coached",
         source="CFPB 2019 financial coaching evaluation: savings and debt improvements (approx.)",
     )
+    financial_coach_take_up_per_month: float = P(
+        0.15,
+        unit="probability/month",
+        lo=0,
+        hi=1,
+        desc="extra monthly chance a financially coached family not claiming benefits starts to (at full effectiveness)",
+        source="CFPB 2019 financial coaching evaluation; coaches screen clients for benefits (approx.)",
+    )
     coordination_months_after_assistance: int = P(
         3,
         unit="months",
@@ -1072,6 +1104,14 @@ class ServiceParams(Section):
         hi=24,
         desc="months a coordinator follows a family after assistance before closing the case",
         source=_SRC_ASSUMPTION,
+    )
+    overload_share: float = P(
+        0.0,
+        unit="share of capacity",
+        lo=0,
+        hi=2,
+        desc="while families wait, staff are assigned cases beyond their caseload cap by up to this share (months over the cap lead to burnout)",
+        source="DESIGN.md §5 (lever); 0 = caps are never exceeded",
     )
     burnout_after_months_over: int = P(
         3,
@@ -1157,12 +1197,26 @@ class AssistanceParams(Section):
         desc="rent-assistance budget of the housing hub (prevention plus re-housing)",
         source="order of magnitude of a county ESG / local rent-assistance allocation (approx.)",
     )
+    share_staff: float = P(
+        0.0,
+        unit="share",
+        lo=0,
+        hi=1,
+        desc="share of the budget that hires staff of `staff_role` (whole staff at costs.staff_usd; any remainder stays cash)",
+        source="DESIGN.md §5 (lever: a budget split between prevention, re-housing and staff)",
+    )
+    staff_role: Literal["coordinator", "coach", "financial"] = P(
+        "coordinator",
+        unit="role",
+        desc="who the staff share hires: rent-assistance coordinators (hub), career coaches (spread over the providers) or financial coaches",
+        source="DESIGN.md §5 (lever)",
+    )
     share_prevention: float = P(
         0.4,
         unit="share",
         lo=0,
         hi=1,
-        desc="share of the budget for prevention (arrears, stopping filings); the rest is for re-housing",
+        desc="share of the cash part of the budget (after staff) for prevention (arrears, stopping filings); the rest is for re-housing",
         source="DESIGN.md §5 (lever)",
     )
     rationing: str = P(
@@ -1240,13 +1294,13 @@ class ScreeningParams(Section):
         desc="share of families screened each month (schools, benefits office); 0 switches screening off",
         source="DESIGN.md §5 (lever)",
     )
-    accuracy: float = P(
-        0.6,
-        unit="correlation 0-1",
-        lo=0,
-        hi=1,
-        desc="correlation of the screening score with true risk (1 = perfect, 0 = noise); the realised AUC is reported",
-        source="eviction-risk screening tools report AUCs of ~0.65-0.8 (approx.)",
+    target_auc: float = P(
+        0.75,
+        unit="AUC",
+        lo=0.5,
+        hi=1.0,
+        desc="screening accuracy: the score's AUC for telling apart screened families whose true risk is in the top flag_share (ties at the cut in the top) from the rest, hit each month by tuning the noise (0.5 = noise, 1 = true ranking); the realised AUC against losing housing within 12 months is reported",
+        source="eviction-risk screening tools report AUCs of ~0.65-0.8 against outcomes (approx.)",
     )
     flag_share: float = P(
         0.2,

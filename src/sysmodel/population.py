@@ -76,6 +76,11 @@ COLUMNS: dict[str, tuple[str, float, str]] = {
     "skill": ("f8", 0.0, "skill level, 0-1"),
     "training_left": ("i2", 0, "months of training left (0 = not in training)"),
     "benefits": ("f8", 0.0, "benefits received, USD/month"),
+    "claims_benefits": (
+        "?",
+        False,
+        "claims the benefit schedule's benefits it is eligible for (take-up; UI is separate)",
+    ),
     "expense_shock": ("f8", 0.0, "unexpected expense this month, USD"),
     "ui_benefit": ("f8", 0.0, "unemployment insurance paid while claiming, USD/month"),
     "ui_months_left": ("i2", 0, "months of unemployment insurance left (0 = not claiming)"),
@@ -165,6 +170,11 @@ COLUMNS: dict[str, tuple[str, float, str]] = {
     "m_dropout": ("f8", 1.0, "service multiplier on the training drop-out hazard"),
     "add_training_start": ("f8", 0.0, "extra monthly training-start probability from coaching"),
     "m_saving": ("f8", 1.0, "service multiplier on saving and debt-repayment shares"),
+    "add_take_up": (
+        "f8",
+        0.0,
+        "extra monthly chance of starting to claim benefits, from financial coaching",
+    ),
     "applied_prevention_month": (
         "i4",
         NEVER,
@@ -228,6 +238,18 @@ COLUMNS: dict[str, tuple[str, float, str]] = {
         NEVER,
         "latest month the family was flagged by upstream screening (NEVER: never)",
     ),
+    "screened_month": (
+        "i4",
+        NEVER,
+        "latest month the family was screened (NEVER: never, or only in burn-in)",
+    ),
+    # The outcome the realised screening AUC is measured against (set by housing and help_seeking).
+    "lost_housing_month": (
+        "i4",
+        NEVER,
+        "first month of losing housing (eviction or shelter entry) since the latest screening, or "
+        "since recording started or arrival if not screened since (NEVER: none)",
+    ),
     "first_shelter_month": (
         "i4",
         -1,
@@ -268,6 +290,8 @@ RECORD_COLUMNS = (
     "income_at_exit",
     "exit_employed",
     "flagged_month",
+    "screened_month",
+    "lost_housing_month",
 )
 
 # Per-family counters: reset when recording starts (after burn-in) and for each newcomer.
@@ -303,6 +327,7 @@ class Population:
     skill: np.ndarray
     training_left: np.ndarray
     benefits: np.ndarray
+    claims_benefits: np.ndarray
     expense_shock: np.ndarray
     ui_benefit: np.ndarray
     ui_months_left: np.ndarray
@@ -359,6 +384,7 @@ class Population:
     m_dropout: np.ndarray
     add_training_start: np.ndarray
     m_saving: np.ndarray
+    add_take_up: np.ndarray
     applied_prevention_month: np.ndarray
     served_prevention_month: np.ndarray
     prevention_usd: np.ndarray
@@ -378,6 +404,8 @@ class Population:
     exit_employed: np.ndarray
     risk_score: np.ndarray
     flagged_month: np.ndarray
+    screened_month: np.ndarray
+    lost_housing_month: np.ndarray
     first_shelter_month: np.ndarray
     last_housing_exit_month: np.ndarray
     entered_month: np.ndarray
@@ -473,10 +501,11 @@ class Population:
         self.earnings[rows] = job_earnings(self.emp[rows], z("earnings"), wage_mult, ep)
         self.training_left[rows] = 0
 
+        self.claims_benefits[rows] = u("claims_benefits") < params.benefits.take_up_start
         if benefit_schedule is None:
             self.benefits[rows] = 0.0  # the benefits process sets them in the family's first month
         else:
-            self.benefits[rows] = benefit_schedule.amount(
+            self.benefits[rows] = self.claims_benefits[rows] * benefit_schedule.amount(
                 self.earnings[rows], self.size[rows], self.children[rows]
             )
         self.rent[rows] = lease_rent(pp, pp.rent_median_usd, z("rent"), self.income[rows])

@@ -17,6 +17,7 @@ from .model import SystemModel
 from .outputs import summarize, write_json_atomic, write_parquet_atomic
 from .params import Params
 from .scenario import Scenario, load_scenario
+from .spells import empty_spell_table
 
 __all__ = ["RunResult", "run_scenario", "code_revision", "package_versions"]
 
@@ -67,13 +68,18 @@ def code_revision() -> str:
 
 @dataclass
 class RunResult:
-    """One finished run: the scenario, its resolved parameters, seed, tables and manifest."""
+    """One finished run: the scenario, its resolved parameters, seed, tables and manifest.
+
+    ``spells`` is the service-spell table (one row per spell of service a family received, with the
+    staff member who served it; :mod:`sysmodel.spells`).
+    """
 
     scenario: Scenario
     seed: int
     monthly: pd.DataFrame
     families: pd.DataFrame
     manifest: dict[str, Any] = field(default_factory=dict)
+    spells: pd.DataFrame = field(default_factory=empty_spell_table)
 
     @property
     def params(self) -> Params:
@@ -81,10 +87,11 @@ class RunResult:
 
     def summary(self) -> dict[str, float]:
         """Headline outcomes over the recorded months (see :func:`sysmodel.outputs.summarize`)."""
-        return summarize(self.monthly, self.families)
+        return summarize(self.monthly, self.families, self.params)
 
     def save(self, out_dir: str | Path) -> Path:
-        """Write ``monthly.parquet``, ``families.parquet``, ``summary.json`` and, last, ``manifest.json``.
+        """Write ``monthly.parquet``, ``families.parquet``, ``spells.parquet``, ``summary.json`` and, last,
+        ``manifest.json``.
 
         Each file is written atomically; the manifest is written last, so its presence marks a complete run.
         """
@@ -92,6 +99,7 @@ class RunResult:
         out.mkdir(parents=True, exist_ok=True)
         write_parquet_atomic(self.monthly, out / "monthly.parquet")
         write_parquet_atomic(self.families, out / "families.parquet")
+        write_parquet_atomic(self.spells, out / "spells.parquet")
         write_json_atomic(self.summary(), out / "summary.json")
         write_json_atomic(self.manifest, out / "manifest.json")
         return out
@@ -161,7 +169,7 @@ def run_scenario(
         "started": started.isoformat(),
         "finished": finished.isoformat(),
         "elapsed_seconds": (finished - started).total_seconds(),
-        "files": ["monthly.parquet", "families.parquet", "summary.json"],
+        "files": ["monthly.parquet", "families.parquet", "spells.parquet", "summary.json"],
     }
     return RunResult(
         scenario=sc,
@@ -169,4 +177,5 @@ def run_scenario(
         monthly=model.monthly_table(),
         families=model.family_table(),
         manifest=manifest,
+        spells=model.spell_table(),
     )

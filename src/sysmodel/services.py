@@ -15,8 +15,9 @@ from .agents import Agency, CareerCoach, FinancialCoach, RentAssistanceCoordinat
 
 if TYPE_CHECKING:
     from .model import SystemModel
+    from .params import AssistanceParams
 
-__all__ = ["ServiceSystem", "ROLES", "AGENCY_BITS"]
+__all__ = ["ServiceSystem", "ROLES", "AGENCY_BITS", "budget_split"]
 
 # Staff roles -> (agent class, family column holding the staff index).
 ROLES: dict[str, tuple[type[StaffMember], str]] = {
@@ -33,6 +34,18 @@ AGENCY_BITS = {
     "benefits_office": 16,
     "child_welfare": 32,
 }
+
+
+def budget_split(ap: AssistanceParams, staff_usd: float) -> tuple[int, float, float]:
+    """The hub budget's yearly split: (staff hired, prevention USD/year, re-housing USD/year).
+
+    ``share_staff`` of the budget hires whole staff of ``ap.staff_role`` at ``staff_usd`` a month each;
+    what it cannot buy a whole staff member with stays cash. The cash is split by ``share_prevention``.
+    """
+    staff_budget = ap.annual_budget_usd * ap.share_staff
+    hired = int(staff_budget / (12.0 * staff_usd) + 1e-9) if staff_usd > 0 else 0
+    cash = ap.annual_budget_usd - hired * 12.0 * staff_usd
+    return hired, cash * ap.share_prevention, cash * (1.0 - ap.share_prevention)
 
 
 class ServiceSystem:

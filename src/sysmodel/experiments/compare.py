@@ -128,6 +128,8 @@ OUTCOMES: tuple[Outcome, ...] = (
             "USD/family-month (mean over months)", True),
     Outcome("income_change", "income change per family", "families",
             "income_end_usd - income_start_usd", "mean", "USD/month", True),
+    Outcome("benefit_take_up", "benefit take-up", "monthly", "benefit_take_up", "mean",
+            "share claiming (mean over months)", True),
     Outcome("trainings_completed", "trainings completed", "monthly", "trainings_completed", "sum",
             "trainings", True),
     # Children (two-generation outcomes): mean index over families with children.

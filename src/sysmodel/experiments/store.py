@@ -59,3 +59,7 @@ class ResultStore:
 
     def families(self, run_id: str) -> pd.DataFrame:
         return pd.read_parquet(self.path(run_id) / "families.parquet")
+
+    def spells(self, run_id: str) -> pd.DataFrame:
+        """The run's service-spell table (runs stored before it existed have none: FileNotFoundError)."""
+        return pd.read_parquet(self.path(run_id) / "spells.parquet")

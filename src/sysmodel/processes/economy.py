@@ -83,8 +83,10 @@ class Economy(Process):
         # Benefit cliffs: a gain that lowers earnings + benefits may be turned down.
         size = pop.size
         sched = self.model.benefit_schedule
-        net_old = earn0 + sched.amount(earn0, size, pop.children)
-        net_new = new_earn + sched.amount(new_earn, size, pop.children)
+        # Only families who claim benefits face a cliff.
+        claimant = pop.claims_benefits
+        net_old = earn0 + claimant * sched.amount(earn0, size, pop.children)
+        net_new = new_earn + claimant * sched.amount(new_earn, size, pop.children)
         declined = ~lost & (new_earn > earn0) & (net_new < net_old)
         if declined.any():  # the draw is needed only when some gain would lower net resources
             declined &= self.uniform("decline") < self.params.benefits.p_decline_raise_if_net_loss

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..population import BEHIND, DOUBLED_UP, FILED, SHELTER
+from ..population import BEHIND, DOUBLED_UP, FILED, NEVER, SHELTER
 from .base import PROCESSES, Process
 
 
@@ -57,6 +57,8 @@ class HelpSeeking(Process):
         pop.housing[enter] = SHELTER
         pop.episodes += enter
         pop.ever_sheltered |= enter
+        # A shelter entry is a loss of housing for the realised screening AUC (screening resets it).
+        pop.lost_housing_month[enter & (pop.lost_housing_month == NEVER)] = month
         if month >= 0:  # burn-in entries are not stamped (-1 means "none")
             pop.first_shelter_month[enter & (pop.first_shelter_month < 0)] = month
         self.count("front_door_contacts", seek.sum())

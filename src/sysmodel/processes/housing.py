@@ -14,6 +14,7 @@ from ..population import (
     BEHIND,
     DOUBLED_UP,
     FILED,
+    NEVER,
     REHOUSED,
     SHELTER,
     STABLE,
@@ -115,6 +116,8 @@ class Housing(Process):
         # Bookkeeping for the state changes above.
         pop.filings += filed
         pop.evictions += evicted
+        # An eviction is a loss of housing for the realised screening AUC (screening resets the stamp).
+        pop.lost_housing_month[evicted & (pop.lost_housing_month == NEVER)] = month
         pop.debt[lost_home] += pop.arrears[lost_home]
         pop.arrears[lost_home] = 0.0
         lost_subsidy = filed & ((h == REHOUSED) | (h == SUBSIDIZED))

@@ -175,7 +175,9 @@ class Intake(Process):
         waiting = np.flatnonzero(wait_col != NEVER)
         if waiting.size == 0 or not sys.staff[role]:
             return assigned
-        free = np.maximum(sys.capacity(role) - sys.caseload(role), 0)
+        # Managers may assign beyond the caseload cap (overload); time over the cap leads to burnout.
+        limit = (sys.capacity(role) * (1.0 + sp.overload_share)).astype(np.int64)
+        free = np.maximum(limit - sys.caseload(role), 0)
         slots = int(free.sum())
         if slots == 0:
             return assigned
@@ -194,6 +196,7 @@ class Intake(Process):
         taken = offered[accept]
         # Each accepting family fills the next free slot (staff with room, in order).
         staff_col[taken] = np.repeat(np.arange(free.size), free)[: taken.size]
+        self.model.spells.start(role, taken, month)
         wait_col[offered] = NEVER
         assigned[taken] = True
         self.count(f"assigned_{role}", taken.size)

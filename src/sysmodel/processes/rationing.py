@@ -13,6 +13,7 @@ import numpy as np
 
 from ..policies import RATIONING_RULES
 from ..population import BEHIND, DOUBLED_UP, FILED, NEVER, SHELTER, STABLE, lease_rent
+from ..services import budget_split
 from .base import PROCESSES, Process
 
 
@@ -74,8 +75,9 @@ class Rationing(Process):
     def step(self, month: int) -> None:
         pop, ap = self.pop, self.params.assistance
         funds = self.model.services.funds
-        funds["prevention"] += ap.annual_budget_usd * ap.share_prevention / 12.0
-        funds["rehousing"] += ap.annual_budget_usd * (1.0 - ap.share_prevention) / 12.0
+        _, prevention, rehousing = budget_split(ap, self.params.costs.staff_usd)
+        funds["prevention"] += prevention / 12.0
+        funds["rehousing"] += rehousing / 12.0
         with_coordinator = pop.coordinator >= 0
 
         # Prevention: hub clients behind or facing a filing, at most one award a year. An application
@@ -94,6 +96,7 @@ class Rationing(Process):
         paid = np.minimum(pop.arrears[funded], ap.prevention_max_months_rent * pop.rent[funded])
         pop.arrears[funded] -= paid
         pop.prevention_usd[funded] += paid
+        self.model.spells.prevention(pop, funded, month, paid)
         pop.served_prevention_month[funded] = month
         pop.last_prevention_month[funded] = month
         pop.prevention_app_month[funded] = NEVER

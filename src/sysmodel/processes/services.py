@@ -3,7 +3,8 @@
 - Career coaching raises job finding, promotion to family-wage work and training entry, and lowers
   training drop-out, scaled by the coach's effectiveness (lower while burned out). Effects act through
   the family's service multipliers, which the economy process reads next month.
-- Financial coaching raises the shares of a surplus saved and used to repay debt.
+- Financial coaching raises the shares of a surplus saved and used to repay debt, and the chance that
+  a family not claiming benefits starts to (take-up).
 - Coordinators help families with a re-housing award find a landlord (their landlord relationships raise
   lease-up); the subsidy can be timed to the employment plan (bridging training) when aligned.
 - Spells end: coaching after ``coaching_months`` (aligned coaches stay on while the family has a
@@ -71,6 +72,11 @@ class Services(Process):
         pop.program_exit_month[ends] = month
         pop.income_at_exit[ends] = pop.income[ends]
         pop.exit_employed[ends] = pop.emp[ends] != UNEMPLOYED
+        # One reason per spell, in the order the counts below use (a due spell counts as completed).
+        spells = self.model.spells
+        spells.end(pop, "coach", np.flatnonzero(due), month, "completed")
+        spells.end(pop, "coach", np.flatnonzero(lost & ~due), month, "lost_in_crisis")
+        spells.end(pop, "coach", np.flatnonzero(disengaged), month, "disengaged")
         pop.coach[ends] = -1
         pop.coach_months[ends] = 0
         self.count("coaching_ended", ends.sum())
@@ -79,6 +85,7 @@ class Services(Process):
 
         pop.fin_months[fin] += 1
         fin_ends = fin & (pop.fin_months >= sp.financial_coaching_months)
+        spells.end(pop, "financial", np.flatnonzero(fin_ends), month, "completed")
         pop.fin_coach[fin_ends] = -1
 
         # Coordination ends some months after the last assistance (or after months without any, when
@@ -90,6 +97,7 @@ class Services(Process):
         )
         pop.coord_idle_months[:] = np.where(coord & ~busy, pop.coord_idle_months + 1, 0)
         closes = coord & (pop.coord_idle_months > sp.coordination_months_after_assistance)
+        spells.end(pop, "coordinator", np.flatnonzero(closes), month, "closed")
         pop.coordinator[closes] = -1
         pop.coord_idle_months[closes] = 0
 
@@ -107,6 +115,7 @@ class Services(Process):
         if sys.staff["financial"]:
             fin_eff[fin] = sys.effectiveness("financial")[pop.fin_coach[fin]]
         pop.m_saving[:] = 1.0 + (sp.financial_coach_saving_multiplier - 1.0) * fin_eff
+        pop.add_take_up[:] = sp.financial_coach_take_up_per_month * fin_eff
 
     def lease_up(self, month: int) -> None:
         """Families with a re-housing award look for a unit; coordinators' landlord ties help."""
@@ -118,6 +127,8 @@ class Services(Process):
         withdrawn = open_award & ~homeless
         funds["rehousing"] += float(pop.award_usd[withdrawn].sum())
         self.spend("rehousing_usd", -float(pop.award_usd[withdrawn].sum()))
+        spells = self.model.spells
+        spells.award_ends(pop, np.flatnonzero(withdrawn), month, "withdrawn", None)
         pop.award_month[withdrawn] = NEVER
         pop.award_usd[withdrawn] = 0.0
         self.count("rehousing_awards_withdrawn", withdrawn.sum())
@@ -168,6 +179,7 @@ class Services(Process):
             pop.subsidy_share[leased] = np.where(months > 0, ap.rehousing_subsidy_share, 0.0)
             pop.hub_subsidy[leased] = months > 0
             pop.rehousing_usd[leased] += cost
+            spells.award_ends(pop, leased, month, "leased", cost)
             pop.award_month[leased] = NEVER
             pop.award_usd[leased] = 0.0
             if month >= 0:
@@ -181,6 +193,7 @@ class Services(Process):
         lapsed = (pop.award_month != NEVER) & (month - pop.award_month >= ap.award_expiry_months)
         funds["rehousing"] += float(pop.award_usd[lapsed].sum())
         self.spend("rehousing_usd", -float(pop.award_usd[lapsed].sum()))
+        spells.award_ends(pop, np.flatnonzero(lapsed), month, "lapsed", None)
         pop.award_month[lapsed] = NEVER
         pop.award_usd[lapsed] = 0.0
         self.count("rehousing_awards_lapsed", lapsed.sum())

@@ -26,6 +26,8 @@ class Turnover(Process):
             refund = float(pop.award_usd[awards].sum())
             self.model.services.funds["rehousing"] += refund
             self.spend("rehousing_usd", -refund)
+        # Their open service spells and awards end here (the newcomer's service columns start empty).
+        self.model.spells.move_out(pop, leaving, month)
         if month >= 0:
             self.pop.retire(leaving, month)
         # Newcomers' attributes come from this process's stream, so they do not shift other draws.
