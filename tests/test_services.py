@@ -819,6 +819,40 @@ def test_open_award_is_withdrawn_when_the_family_is_housed_otherwise():
     assert model.services.funds["rehousing"] == pytest.approx(10 * 1e6)
 
 
+@pytest.mark.parametrize("how", ["filed", "moved_out"])
+def test_unused_months_of_a_hub_subsidy_return_to_the_pot_when_the_family_leaves_early(how):
+    months_left, monthly_usd = 5, 700.0
+    overrides = {
+        **HOUSING_OFF,
+        "assistance.annual_budget_usd": 0.0,
+        "turnover.p_move_out_per_month": 1.0 if how == "moved_out" else 0.0,
+    }
+    if how == "filed":
+        overrides["housing.p_filing_per_month_behind"] = 1.0
+    model = build_model(overrides, ["turnover", "housing"], n=10, seed=71)
+    pop = model.population
+    pop.housing[:] = STABLE
+    pop.arrears[:] = 0.0
+    # Row 0: hub-subsidised and owing rent; row 1: subsidised by status-quo RRH (no refund).
+    pop.housing[:2] = REHOUSED
+    pop.subsidy_left[:2] = months_left
+    pop.subsidy_share[:2] = 0.7
+    pop.hub_subsidy[0] = True
+    pop.hub_subsidy_usd[0] = monthly_usd
+    pop.rent[:2] = 1_000.0
+    pop.arrears[:2] = 3_000.0  # three months owed: filed on for sure
+    model.step()
+    # A filed family's subsidy paid this month's rent; a family moving out leaves before it is paid.
+    unused = months_left - 1 if how == "filed" else months_left
+    refund = unused * monthly_usd
+    assert model.services.funds["rehousing"] == pytest.approx(refund)
+    assert model.ledger["rehousing_usd"] == pytest.approx(-refund)
+    assert model.events["subsidies_refunded"] == 1
+    if how == "filed":
+        assert pop.housing[0] == FILED and not pop.hub_subsidy[0]
+        assert pop.rehousing_usd[0] == pytest.approx(-refund)
+
+
 # --- staff: burnout, relationships, losing cases --------------------------------------------------------
 
 

@@ -76,6 +76,7 @@ SERVICE_EVENTS = (
     "rehousing_awards_lapsed",
     "rehousing_awards_withdrawn",
     "subsidies_bridging_training",
+    "subsidies_refunded",
     "coaching_ended",
     "coaching_lost_in_crisis",
     "coaching_disengaged",

@@ -218,6 +218,11 @@ COLUMNS: dict[str, tuple[str, float, str]] = {
         "month of an open re-housing award still looking for a unit (NEVER: none)",
     ),
     "award_usd": ("f8", 0.0, "funds committed to the open re-housing award"),
+    "hub_subsidy_usd": (
+        "f8",
+        0.0,
+        "monthly amount of the hub's re-housing subsidy, committed at lease-up, USD",
+    ),
     "hub_subsidy": (
         "?",
         False,
@@ -397,6 +402,7 @@ class Population:
     award_month: np.ndarray
     award_usd: np.ndarray
     hub_subsidy: np.ndarray
+    hub_subsidy_usd: np.ndarray
     program_entry_month: np.ndarray
     program_exit_month: np.ndarray
     income_at_entry: np.ndarray

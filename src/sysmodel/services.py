@@ -88,6 +88,26 @@ class ServiceSystem:
         assigned = column[column >= 0]
         return np.bincount(assigned, minlength=len(self.staff[role]))
 
+    def refund_subsidies(self, rows: np.ndarray, months_unused: np.ndarray, month: int) -> None:
+        """Return unused months of hub re-housing subsidies to the re-housing pot.
+
+        A subsidy is committed in full at lease-up; when a family in ``rows`` (hub-subsidised families)
+        loses its unit to a filing or leaves the area before the subsidy ends, ``months_unused`` months
+        of it come back. The refund is booked as negative re-housing spending, on the family's record
+        and as a row of the spell table.
+        """
+        if rows.size == 0:
+            return
+        model, pop = self.model, self.model.population
+        usd = np.maximum(months_unused, 0) * pop.hub_subsidy_usd[rows]
+        total = float(usd.sum())
+        self.funds["rehousing"] += total
+        model.ledger["rehousing_usd"] = model.ledger.get("rehousing_usd", 0.0) - total
+        model.events["subsidies_refunded"] = model.events.get("subsidies_refunded", 0) + rows.size
+        pop.rehousing_usd[rows] -= usd
+        model.spells.refund(pop, rows, month, usd)
+        pop.hub_subsidy_usd[rows] = 0.0
+
     def strength(self, kind_a: str, kind_b: str) -> float:
         """Mean relationship strength of the edges between two kinds of agency (0 if none)."""
         values = [

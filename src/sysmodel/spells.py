@@ -46,7 +46,9 @@ SERVICES = (*ROLE_SERVICE.values(), "prevention_award", "rehousing_award")
 # "lost_in_crisis" (a siloed coach lost a client whose housing broke down), "disengaged" (a coached
 # family out of work stopped coming), "closed" (the coordinator closed the case after months without
 # assistance). Awards: "paid" (prevention), "leased" (re-housing award used for a lease), "withdrawn"
-# (the family was housed some other way), "lapsed" (not used in time). Any spell: "moved_out" (the
+# (the family was housed some other way), "lapsed" (not used in time), "refunded" (a one-month row with
+# a negative amount: the unused months of a hub subsidy came back when the family lost or left its unit
+# early). Any spell: "moved_out" (the
 # family left the area), "open" (still running when the run ended).
 END_REASONS = (
     "completed",
@@ -59,6 +61,7 @@ END_REASONS = (
     "lapsed",
     "moved_out",
     "open",
+    "refunded",
 )
 SPELL_COLUMNS = (
     "family_id",
@@ -156,6 +159,22 @@ class SpellRecorder:
                     np.full(rows.size, month, dtype=np.int32),
                     _REASON_CODE[reason],
                     np.zeros(rows.size) if spent is None else np.asarray(spent, float).copy(),
+                )
+            )
+
+    def refund(self, pop: Population, rows: np.ndarray, month: int, usd: np.ndarray) -> None:
+        """Unused hub subsidy returned for ``rows``: a one-month re-housing row of ``-usd``."""
+        if rows.size and month >= 0:
+            at = np.full(rows.size, month, dtype=np.int32)
+            self._chunks.append(
+                _Chunk(
+                    _SERVICE_CODE["rehousing_award"],
+                    pop.fid[rows].copy(),
+                    pop.coordinator[rows].astype(np.int64),
+                    at,
+                    at,
+                    _REASON_CODE["refunded"],
+                    -np.asarray(usd, dtype=float),
                 )
             )
 

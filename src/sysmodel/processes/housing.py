@@ -121,9 +121,13 @@ class Housing(Process):
         pop.debt[lost_home] += pop.arrears[lost_home]
         pop.arrears[lost_home] = 0.0
         lost_subsidy = filed & ((h == REHOUSED) | (h == SUBSIDIZED))
+        # The unused months of a hub subsidy (this month's was paid) go back to the hub's pot.
+        refunded = np.flatnonzero(lost_subsidy & pop.hub_subsidy)
+        self.model.services.refund_subsidies(refunded, pop.subsidy_left[refunded] - 1, month)
         pop.subsidy_left[lost_subsidy | rrh_ends] = 0
         pop.subsidy_share[lost_subsidy | rrh_ends] = 0.0
         pop.hub_subsidy[lost_subsidy | rrh_ends | rrh] = False
+        pop.hub_subsidy_usd[lost_subsidy | rrh_ends | rrh] = 0.0
         pop.subsidy_left[rrh] = hp.rrh_subsidy_months
         pop.subsidy_share[rrh] = hp.rrh_subsidy_share
         leases = du_exit | to_own | rrh | voucher

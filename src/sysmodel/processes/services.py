@@ -178,6 +178,9 @@ class Services(Process):
             pop.subsidy_left[leased] = months
             pop.subsidy_share[leased] = np.where(months > 0, ap.rehousing_subsidy_share, 0.0)
             pop.hub_subsidy[leased] = months > 0
+            pop.hub_subsidy_usd[leased] = np.where(
+                months > 0, rent * ap.rehousing_subsidy_share, 0.0
+            )
             pop.rehousing_usd[leased] += cost
             spells.award_ends(pop, leased, month, "leased", cost)
             pop.award_month[leased] = NEVER

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..population import NEVER
+from ..population import NEVER, REHOUSED
 from .base import PROCESSES, Process
 
 
@@ -26,6 +26,9 @@ class Turnover(Process):
             refund = float(pop.award_usd[awards].sum())
             self.model.services.funds["rehousing"] += refund
             self.spend("rehousing_usd", -refund)
+        # So do the unused months of hub subsidies (this month's is not paid yet).
+        subsidised = leaving[pop.hub_subsidy[leaving] & (pop.housing[leaving] == REHOUSED)]
+        self.model.services.refund_subsidies(subsidised, pop.subsidy_left[subsidised], month)
         # Their open service spells and awards end here (the newcomer's service columns start empty).
         self.model.spells.move_out(pop, leaving, month)
         if month >= 0:
