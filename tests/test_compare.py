@@ -279,3 +279,23 @@ def test_cli_compare_resumes_an_interrupted_folder_and_rejects_bad_input(tmp_pat
     assert one.exit_code == 2 and "at least two scenario files" in _ANSI.sub("", one.output)
     typo = invoke("compare", str(SILOED), str(ALIGNED), "--set", "economy.p_job_fnd=0.3")
     assert typo.exit_code == 2 and "Did you mean" in _ANSI.sub("", typo.output)
+
+
+def test_stored_runs_of_other_code_or_other_defaults_are_not_reused(monkeypatch):
+    """A run id covers the resolved parameters and the code, not only the scenario's overrides."""
+    from sysmodel.experiments import spec as spec_module
+    from sysmodel.experiments.spec import RunSpec
+
+    def run_id(code: str, **params_changed) -> str:
+        monkeypatch.setattr(spec_module, "_code_identity", lambda: code)
+        sc = load_scenario(Path("scenarios/baseline_siloed.yaml"))
+        if params_changed:  # a change of the schema's defaults: same overrides, other parameters
+            changed = sc.with_overrides(params_changed).params
+            sc = Scenario(sc.name, sc.description, sc.overrides, sc.path, changed)
+            monkeypatch.setattr(RunSpec, "scenario", lambda self, _sc=sc: _sc)
+        return RunSpec.from_scenario(sc, seed=3).run_id
+
+    same = run_id("0.1.0:abc")
+    assert run_id("0.1.0:abc") == same
+    assert run_id("0.1.0:def") != same
+    assert run_id("0.1.0:abc", **{"benefits.take_up_start": 0.5}) != same

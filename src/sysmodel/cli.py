@@ -63,6 +63,46 @@ def _slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "-", text).strip("-") or "run"
 
 
+def _with_options(
+    scenarios: list[Scenario], set_: list[str] | None, months: int | None, families: int | None
+) -> list[Scenario]:
+    """The scenarios with the command line's --set, --months and --families applied (exits on a bad one)."""
+    try:
+        extra = dict(parse_set_option(item) for item in (set_ or []))
+        if months is not None:
+            extra["time.months"] = months
+        if families is not None:
+            extra["population.n_families"] = families
+        return [sc.with_overrides(extra) for sc in scenarios] if extra else scenarios
+    except ScenarioError as exc:
+        _fail(str(exc))
+        raise  # unreachable: _fail exits
+
+
+def _new_results_folder(base: str) -> Path:
+    """A folder under results/ that does not exist yet: ``base_<time>``, then ``-2``, ``-3``..."""
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    out, n = Path("results") / f"{base}_{stamp}", 1
+    while out.exists():
+        n += 1
+        out = Path("results") / f"{base}_{stamp}-{n}"
+    return out
+
+
+def _progress(unit: str, quiet: bool) -> Progress:
+    """A transient progress bar on stderr: done/total ``unit``, elapsed time and ETA."""
+    columns = [
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn(unit),
+        TimeElapsedColumn(),
+        TextColumn("ETA"),
+        TimeRemainingColumn(),
+    ]
+    return Progress(*columns, console=err_console, disable=quiet, transient=True)
+
+
 @app.command()
 def run(
     scenario: Annotated[
@@ -107,25 +147,9 @@ def run(
     """Run one simulation and write monthly.parquet, families.parquet, spells.parquet, summary.json and manifest.json."""
     from .runner import run_scenario
 
-    sc = _load(scenario)
-    try:
-        extra = dict(parse_set_option(item) for item in (set_ or []))
-        if months is not None:
-            extra["time.months"] = months
-        if families is not None:
-            extra["population.n_families"] = families
-        if extra:
-            sc = sc.with_overrides(extra)
-    except ScenarioError as exc:
-        _fail(str(exc))
-
+    (sc,) = _with_options([_load(scenario)], set_, months, families)
     if out is None:
-        stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-        out = Path("results") / f"{_slug(sc.name)}_seed{seed}_{stamp}"
-        n = 1
-        while out.exists():
-            n += 1
-            out = out.with_name(f"{_slug(sc.name)}_seed{seed}_{stamp}-{n}")
+        out = _new_results_folder(f"{_slug(sc.name)}_seed{seed}")
     elif (out / "manifest.json").exists() and not force:
         _fail(
             f"{out}: already holds a finished run (manifest.json). Choose another --out or pass --force to replace it."
@@ -139,16 +163,7 @@ def run(
             f"[bold]{sc.name}[/]: {p.population.n_families:,} families, {p.time.burn_in_months} burn-in + "
             f"{p.time.months} months, seed {seed}"
         )
-    columns = [
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("months"),
-        TimeElapsedColumn(),
-        TextColumn("ETA"),
-        TimeRemainingColumn(),
-    ]
-    with Progress(*columns, console=err_console, disable=quiet, transient=True) as bar:
+    with _progress("months", quiet) as bar:
         task = bar.add_task("simulating", total=p.time.burn_in_months + p.time.months)
         result = run_scenario(
             sc, seed=seed, progress=lambda done, total: bar.update(task, completed=done)
@@ -245,25 +260,9 @@ def compare(
             "compare needs at least two scenario files (the first is the reference), e.g. `sysmodel "
             "compare scenarios/baseline_siloed.yaml scenarios/aligned_housing_hub.yaml`."
         )
-    loaded = [_load(path) for path in scenarios]
-    try:
-        extra = dict(parse_set_option(item) for item in (set_ or []))
-        if months is not None:
-            extra["time.months"] = months
-        if families is not None:
-            extra["population.n_families"] = families
-        if extra:
-            loaded = [sc.with_overrides(extra) for sc in loaded]
-    except ScenarioError as exc:
-        _fail(str(exc))
-
+    loaded = _with_options([_load(path) for path in scenarios], set_, months, families)
     if out is None:
-        stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-        base = f"compare_{_slug(loaded[0].name)}_vs_{_slug(loaded[1].name)}_{stamp}"
-        out, n = Path("results") / base, 1
-        while out.exists():
-            n += 1
-            out = Path("results") / f"{base}-{n}"
+        out = _new_results_folder(f"compare_{_slug(loaded[0].name)}_vs_{_slug(loaded[1].name)}")
     if out.exists() and not out.is_dir():
         _fail(f"{out}: exists and is not a folder.")
     resuming = False
@@ -291,17 +290,8 @@ def compare(
             f"{p.time.months} months; writing to {out}/"
             + (" (resuming: finished runs are reused)" if resuming else "")
         )
-    columns = [
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("runs"),
-        TimeElapsedColumn(),
-        TextColumn("ETA"),
-        TimeRemainingColumn(),
-    ]
     try:
-        with Progress(*columns, console=err_console, disable=quiet, transient=True) as bar:
+        with _progress("runs", quiet) as bar:
             task = bar.add_task("simulating", total=None)
             result = run_comparison(
                 loaded,
@@ -610,14 +600,7 @@ def calibrate(
             f"searching {len(cal.PORTLAND_FREE_PARAMETERS)} service-system parameters: "
             f"{families:,} families, {months} months, seeds {list(cal.PORTLAND_SEEDS)}"
         )
-        with Progress(
-            TextColumn("{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=err_console,
-            transient=True,
-        ) as bar:
+        with _progress("evaluations", quiet=False) as bar:
             task = bar.add_task("calibrating", total=None)
             result = cal.portland_search(
                 families=families,
@@ -679,16 +662,7 @@ def calibrate(
         f"searching {len(cal.FREE_PARAMETERS)} free parameters: {families:,} families, {n_months} "
         f"months, seeds {list(seed_list)}"
     )
-    columns = [
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("evaluations"),
-        TimeElapsedColumn(),
-        TextColumn("ETA"),
-        TimeRemainingColumn(),
-    ]
-    with Progress(*columns, console=err_console, transient=True) as bar:
+    with _progress("evaluations", quiet=False) as bar:
         task = bar.add_task("calibrating", total=None)
         result = cal.search(
             families=families,

@@ -128,55 +128,47 @@ class SpellRecorder:
             )
         self.start_month[role][rows] = NEVER
 
-    def prevention(self, pop: Population, rows: np.ndarray, month: int, paid: np.ndarray) -> None:
-        """Prevention awards paid this month (a spell of one month)."""
-        if rows.size and month >= 0:
-            at = np.full(rows.size, month, dtype=np.int32)
+    def _award_rows(
+        self,
+        pop: Population,
+        rows: np.ndarray,
+        service: str,
+        start: np.ndarray,
+        month: int,
+        reason: str,
+        amount: np.ndarray,
+    ) -> None:
+        """Award rows for ``rows`` (handled by the family's coordinator) that end in ``month``."""
+        if rows.size and month >= 0:  # awards that ended in burn-in are not kept
             self._chunks.append(
                 _Chunk(
-                    _SERVICE_CODE["prevention_award"],
+                    _SERVICE_CODE[service],
                     pop.fid[rows].copy(),
                     pop.coordinator[rows].astype(np.int64),
-                    at,
-                    at,
-                    _REASON_CODE["paid"],
-                    np.asarray(paid, dtype=float).copy(),
+                    np.asarray(start, dtype=np.int32).copy(),
+                    np.full(rows.size, month, dtype=np.int32),
+                    _REASON_CODE[reason],
+                    np.asarray(amount, dtype=float).copy(),
                 )
             )
+
+    def prevention(self, pop: Population, rows: np.ndarray, month: int, paid: np.ndarray) -> None:
+        """Prevention awards paid this month (a spell of one month)."""
+        at = np.full(rows.size, month)
+        self._award_rows(pop, rows, "prevention_award", at, month, "paid", paid)
 
     def award_ends(
         self, pop: Population, rows: np.ndarray, month: int, reason: str, spent: np.ndarray | None
     ) -> None:
         """Open re-housing awards of ``rows`` end; ``spent`` is what each finally cost (None: nothing,
         the commitment went back to the pot). Call before ``award_month`` is reset."""
-        if rows.size and month >= 0:
-            self._chunks.append(
-                _Chunk(
-                    _SERVICE_CODE["rehousing_award"],
-                    pop.fid[rows].copy(),
-                    pop.coordinator[rows].astype(np.int64),
-                    pop.award_month[rows].copy(),
-                    np.full(rows.size, month, dtype=np.int32),
-                    _REASON_CODE[reason],
-                    np.zeros(rows.size) if spent is None else np.asarray(spent, float).copy(),
-                )
-            )
+        amount = np.zeros(rows.size) if spent is None else spent
+        self._award_rows(pop, rows, "rehousing_award", pop.award_month[rows], month, reason, amount)
 
     def refund(self, pop: Population, rows: np.ndarray, month: int, usd: np.ndarray) -> None:
         """Unused hub subsidy returned for ``rows``: a one-month re-housing row of ``-usd``."""
-        if rows.size and month >= 0:
-            at = np.full(rows.size, month, dtype=np.int32)
-            self._chunks.append(
-                _Chunk(
-                    _SERVICE_CODE["rehousing_award"],
-                    pop.fid[rows].copy(),
-                    pop.coordinator[rows].astype(np.int64),
-                    at,
-                    at,
-                    _REASON_CODE["refunded"],
-                    -np.asarray(usd, dtype=float),
-                )
-            )
+        at = np.full(rows.size, month)
+        self._award_rows(pop, rows, "rehousing_award", at, month, "refunded", -np.asarray(usd))
 
     def move_out(self, pop: Population, rows: np.ndarray, month: int) -> None:
         """Families in ``rows`` leave the area: their open spells end ("moved_out")."""

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..runner import RunResult, run_scenario
+from ..runner import RunResult, code_revision, run_scenario
 from ..scenario import Scenario, resolve
 
 __all__ = ["RunSpec"]
@@ -40,11 +41,22 @@ class RunSpec:
             labels=labels,
         )
 
-    @property
+    @functools.cached_property
     def run_id(self) -> str:
-        """A stable id from the scenario's content and the seed (the same spec always maps to the same id)."""
+        """A stable id from the scenario, its resolved parameters, the seed and the code.
+
+        The same spec on the same code always maps to the same id, so a results store can resume an
+        interrupted design. Runs stored by other code (another sysmodel version or git commit) or with
+        other parameter defaults get other ids and are never reused.
+        """
         payload = json.dumps(
-            {"name": self.scenario_name, "overrides": self.overrides, "seed": self.seed},
+            {
+                "name": self.scenario_name,
+                "overrides": self.overrides,
+                "seed": self.seed,
+                "parameters": self.scenario().params.model_dump(mode="json"),
+                "code": _code_identity(),
+            },
             sort_keys=True,
             default=str,
         )
@@ -65,3 +77,11 @@ class RunSpec:
     def run(self) -> RunResult:
         """Build the model and run it (this is what a worker executes)."""
         return run_scenario(self.scenario(), seed=self.seed)
+
+
+@functools.cache
+def _code_identity() -> str:
+    """The sysmodel version and git revision of this process's code (looked up once)."""
+    from .. import __version__
+
+    return f"{__version__}:{code_revision()}"
