@@ -10,6 +10,7 @@ import pytest
 from sysmodel.calibration import (
     PORTLAND_HELD_OUT,
     PORTLAND_TARGETS,
+    PROGRAM_COLUMNS,
     _window_outcomes,
     bootstrap_program_ratios,
     portland_decomposition,
@@ -33,16 +34,7 @@ def _families() -> pd.DataFrame:
         (9, True, 30, -1, 1000.0, 0.0, False),  # still in coaching: not in the programme
         (10, False, -1, -1, 0.0, 0.0, False),  # never coached
     ]
-    cols = [
-        "family_id",
-        "shared_customer",
-        "program_entry_month",
-        "program_exit_month",
-        "income_at_entry_usd",
-        "income_at_exit_usd",
-        "exit_employed",
-    ]
-    return pd.DataFrame(rows, columns=cols)
+    return pd.DataFrame(rows, columns=list(PROGRAM_COLUMNS))
 
 
 def test_program_evaluation_on_hand_made_families():

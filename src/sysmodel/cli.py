@@ -6,7 +6,7 @@ import datetime as dt
 import re
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
@@ -46,7 +46,7 @@ class UserError(Exception):
     """A problem with the user's input: printed as one paragraph, exit code 2."""
 
 
-def _fail(message: str) -> None:
+def _fail(message: str) -> NoReturn:
     err_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
     raise typer.Exit(code=2)
 
@@ -76,7 +76,6 @@ def _with_options(
         return [sc.with_overrides(extra) for sc in scenarios] if extra else scenarios
     except ScenarioError as exc:
         _fail(str(exc))
-        raise  # unreachable: _fail exits
 
 
 def _new_results_folder(base: str) -> Path:

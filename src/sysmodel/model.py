@@ -90,6 +90,10 @@ class SystemModel(Model):
         """Names of the month's processes, in order."""
         return [p.name for p in self.processes]
 
+    def process(self, name: str) -> Process | None:
+        """The month's process called ``name``, or None if the schedule does not run it."""
+        return next((p for p in self.processes if p.name == name), None)
+
     @property
     def total_months(self) -> int:
         """Burn-in plus recorded months."""

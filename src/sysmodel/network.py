@@ -57,11 +57,10 @@ def place_agencies(model: SystemModel, seed: int) -> tuple[Network, list[Agency]
     # Staff the hub's budget pays for (assistance.share_staff), on top of the agencies' own staff.
     hired, _, _ = budget_split(model.params.assistance, model.params.costs.staff_usd)
     role = model.params.assistance.staff_role
-    n_providers = ap.n_employment_providers
-    extra_coaches = [
-        hired // n_providers + (i < hired % n_providers) if role == "coach" else 0
-        for i in range(n_providers)
-    ]
+    extra = {"coach": 0, "financial": 0, "coordinator": 0, role: hired}
+    # Hired coaches are spread over the providers: the first ``hired % n`` get one more.
+    per_provider, spare = divmod(extra["coach"], ap.n_employment_providers)
+    providers_seen = 0
     g = build_agency_graph(ap.n_employment_providers, ap.base_relationship_strength)
     layout = nx.spring_layout(g, seed=seed % (2**32))
     space = Network(g, random=model.random, layout=layout)
@@ -71,15 +70,14 @@ def place_agencies(model: SystemModel, seed: int) -> tuple[Network, list[Agency]
         agency.node = node
         agencies.append(agency)
         if data["kind"] == "employment_provider":
-            provider = sum(a.kind == "employment_provider" for a in agencies) - 1
-            for _ in range(ap.career_coaches_per_provider + extra_coaches[provider]):
+            coaches = ap.career_coaches_per_provider + per_provider + (providers_seen < spare)
+            providers_seen += 1
+            for _ in range(coaches):
                 CareerCoach(model, agency, ap.caseload_cap)
         elif data["kind"] == "financial_coaching":
-            for _ in range(ap.financial_coaches + (hired if role == "financial" else 0)):
+            for _ in range(ap.financial_coaches + extra["financial"]):
                 FinancialCoach(model, agency, ap.caseload_cap)
         elif data["kind"] == "housing_hub":
-            for _ in range(
-                ap.rent_assistance_coordinators + (hired if role == "coordinator" else 0)
-            ):
+            for _ in range(ap.rent_assistance_coordinators + extra["coordinator"]):
                 RentAssistanceCoordinator(model, agency, ap.caseload_cap)
     return space, agencies

@@ -142,7 +142,7 @@ class MonthlyRecorder:
         row["waiting_coordinator"] = int((pop.wait_coord != NEVER).sum())
         row["searching_with_award"] = int((pop.award_month != NEVER).sum())
         # The screening score's achieved AUC against true risk this month (NaN: no screening).
-        screening = next((p for p in model.processes if p.name == "screening"), None)
+        screening = model.process("screening")
         row["screening_auc"] = float(getattr(screening, "auc_vs_true_risk", np.nan))
         row["funds_prevention_usd"] = float(model.services.funds["prevention"])
         row["funds_rehousing_usd"] = float(model.services.funds["rehousing"])
@@ -189,8 +189,13 @@ class MonthlyRecorder:
         return pd.DataFrame(self.rows)
 
 
-def family_table(model: SystemModel) -> pd.DataFrame:
-    """One row per family that lived in the area while recording (leavers included)."""
+def family_table(model: SystemModel, spells: pd.DataFrame | None = None) -> pd.DataFrame:
+    """One row per family that lived in the area while recording (leavers included).
+
+    ``spells`` is the model's spell table if the caller has built it already (it is built otherwise).
+    """
+    if spells is None:
+        spells = model.spell_table()
     r = model.population.records()
     for name in (
         "program_entry_month",
@@ -268,7 +273,7 @@ def family_table(model: SystemModel) -> pd.DataFrame:
             "screened_month": r["screened_month"],
             "lost_housing_month": r["lost_housing_month"],
             # Who served the family (from the spell table): n_coaches, last_*_id (-1 none).
-            **family_spell_summary(model.spells.table(model), r["fid"]),
+            **family_spell_summary(spells, r["fid"]),
         }
     )
 

@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 
 from .model import SystemModel
-from .outputs import summarize, write_json_atomic, write_parquet_atomic
+from .outputs import family_table, summarize, write_json_atomic, write_parquet_atomic
 from .params import Params
 from .scenario import Scenario, load_scenario
 from .spells import empty_spell_table
@@ -171,11 +171,12 @@ def run_scenario(
         "elapsed_seconds": (finished - started).total_seconds(),
         "files": ["monthly.parquet", "families.parquet", "spells.parquet", "summary.json"],
     }
+    spells = model.spell_table()
     return RunResult(
         scenario=sc,
         seed=seed,
         monthly=model.monthly_table(),
-        families=model.family_table(),
+        families=family_table(model, spells),
         manifest=manifest,
-        spells=model.spell_table(),
+        spells=spells,
     )

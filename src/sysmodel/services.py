@@ -88,6 +88,13 @@ class ServiceSystem:
         assigned = column[column >= 0]
         return np.bincount(assigned, minlength=len(self.staff[role]))
 
+    def give_back(self, pot: str, usd: float) -> None:
+        """Money committed from ``pot`` comes back unspent: the pot grows and the month's spending on
+        the pot's line (``<pot>_usd`` in the ledger) falls by ``usd``."""
+        ledger = self.model.ledger
+        self.funds[pot] += usd
+        ledger[f"{pot}_usd"] = ledger.get(f"{pot}_usd", 0.0) - usd
+
     def refund_subsidies(self, rows: np.ndarray, months_unused: np.ndarray, month: int) -> None:
         """Return unused months of hub re-housing subsidies to the re-housing pot.
 
@@ -100,9 +107,7 @@ class ServiceSystem:
             return
         model, pop = self.model, self.model.population
         usd = np.maximum(months_unused, 0) * pop.hub_subsidy_usd[rows]
-        total = float(usd.sum())
-        self.funds["rehousing"] += total
-        model.ledger["rehousing_usd"] = model.ledger.get("rehousing_usd", 0.0) - total
+        self.give_back("rehousing", float(usd.sum()))
         model.events["subsidies_refunded"] = model.events.get("subsidies_refunded", 0) + rows.size
         pop.rehousing_usd[rows] -= usd
         model.spells.refund(pop, rows, month, usd)

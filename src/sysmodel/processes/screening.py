@@ -70,7 +70,7 @@ class Screening(Process):
         self.count("screened", screened.size)
         self.count("flagged", flagged.sum())
 
-        intake = next((p for p in self.model.processes if p.name == "intake"), None)
+        intake = self.model.process("intake")
         if intake is None:  # nothing to refer to
             return
         owes = pop.arrears > 0.005

@@ -125,8 +125,7 @@ class Services(Process):
         homeless = (pop.housing == SHELTER) | (pop.housing == DOUBLED_UP)
         # A family housed some other way (a voucher, its own lease) no longer needs its award.
         withdrawn = open_award & ~homeless
-        funds["rehousing"] += float(pop.award_usd[withdrawn].sum())
-        self.spend("rehousing_usd", -float(pop.award_usd[withdrawn].sum()))
+        self.model.services.give_back("rehousing", float(pop.award_usd[withdrawn].sum()))
         spells = self.model.spells
         spells.award_ends(pop, np.flatnonzero(withdrawn), month, "withdrawn", None)
         pop.award_month[withdrawn] = NEVER
@@ -194,8 +193,7 @@ class Services(Process):
             self.count("subsidies_bridging_training", bridge.sum())
         # Awards not used in time lapse and their money returns to the pot.
         lapsed = (pop.award_month != NEVER) & (month - pop.award_month >= ap.award_expiry_months)
-        funds["rehousing"] += float(pop.award_usd[lapsed].sum())
-        self.spend("rehousing_usd", -float(pop.award_usd[lapsed].sum()))
+        self.model.services.give_back("rehousing", float(pop.award_usd[lapsed].sum()))
         spells.award_ends(pop, np.flatnonzero(lapsed), month, "lapsed", None)
         pop.award_month[lapsed] = NEVER
         pop.award_usd[lapsed] = 0.0

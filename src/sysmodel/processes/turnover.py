@@ -23,9 +23,7 @@ class Turnover(Process):
         pop = self.pop
         awards = leaving[pop.award_month[leaving] != NEVER]
         if awards.size:
-            refund = float(pop.award_usd[awards].sum())
-            self.model.services.funds["rehousing"] += refund
-            self.spend("rehousing_usd", -refund)
+            self.model.services.give_back("rehousing", float(pop.award_usd[awards].sum()))
         # So do the unused months of hub subsidies (this month's is not paid yet).
         subsidised = leaving[pop.hub_subsidy[leaving] & (pop.housing[leaving] == REHOUSED)]
         self.model.services.refund_subsidies(subsidised, pop.subsidy_left[subsidised], month)
