@@ -178,6 +178,12 @@ def test_alias_referring_to_itself_is_refused(tmp_path):
     assert message.startswith(f"{path}:") and "contains itself" in message
 
 
+def test_deeply_nested_value_is_refused_without_a_traceback(tmp_path):
+    path = write(tmp_path, "name: t\nparameters: " + "[" * 5000 + "]" * 5000 + "\n")
+    message = error_of(path)
+    assert message.startswith(f"{path}:") and "nested too deeply" in message
+
+
 def test_long_value_is_quoted_short_in_the_error(tmp_path):
     path = write(tmp_path, f"parameters:\n  economy:\n    p_job_find_per_month: {'x' * 5000}\n")
     message = error_of(path)
