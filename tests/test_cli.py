@@ -15,7 +15,7 @@ import typer.main
 from rich.console import Console
 from typer.testing import CliRunner
 
-from helpers import BAD_SCENARIOS, BadScenario, default, shifted
+from helpers import BAD_SCENARIOS, BadScenario, allowed_range, default, shifted, spec
 from sysmodel import cli
 from sysmodel.outputs import EVENTS
 from sysmodel.params import HOUSING_STATES, Params, param_specs
@@ -273,6 +273,21 @@ def test_run_bad_scenario_file_is_a_user_error(invoke, tmp_path, case: BadScenar
     assert not (tmp_path / "r").exists()
 
 
+@pytest.mark.parametrize("command", ["run", "compare"])
+@pytest.mark.parametrize(
+    ("option", "key"), [("--months", "time.months"), ("--families", "population.n_families")]
+)
+def test_out_of_range_months_or_families_names_the_option_not_set(
+    invoke, tmp_path, command, option, key
+):
+    too_many = str(int(spec(key).hi) + 1)
+    files = [BASELINE] if command == "run" else [BASELINE, BASELINE]
+    result = invoke(command, *files, option, too_many, "--out", tmp_path / "r")
+    text = assert_user_error(result, f"{option} {too_many}", key, allowed_range(key))
+    assert "--set" not in text
+    assert not (tmp_path / "r").exists()
+
+
 # --- validate ------------------------------------------------------------------------------------
 
 
@@ -300,9 +315,10 @@ def test_validate_bad_file_is_a_user_error(invoke, tmp_path, case: BadScenario):
     [
         (lambda tmp: tmp / "missing.yaml", ("no such scenario file",)),
         (lambda tmp: tmp, ("is a folder",)),
-        (lambda tmp: write(tmp, "", "empty.yaml"), None),
+        (lambda tmp: write(tmp, "", "empty.yaml"), ("empty", "'name'", "'parameters'")),
+        (lambda tmp: write(tmp, "name: x\nparameters: {}\n", "defaults.yaml"), None),
     ],
-    ids=["missing_file", "folder", "empty_file_is_valid"],
+    ids=["missing_file", "folder", "empty_file", "defaults_on_purpose"],
 )
 def test_validate_paths(invoke, tmp_path, make, expect):
     path = make(tmp_path)
@@ -321,6 +337,40 @@ def test_validate_unregistered_benefit_schedule_is_a_user_error(invoke, tmp_path
 def test_validate_unregistered_process_is_a_user_error(invoke, tmp_path):
     path = write(tmp_path, "parameters:\n  schedule:\n    processes: [economy, housng]\n")
     assert_user_error(invoke("validate", path), str(path), "'housng'", "Did you mean 'housing'?")
+
+
+def test_error_messages_print_square_brackets_as_written(invoke, tmp_path):
+    path = write(tmp_path, 'parameters:\n  economy:\n    p_job_find_per_month: "[red]x[/red]"\n')
+    assert_user_error(invoke("validate", path), "'[red]x[/red]'")
+
+
+def test_validate_checks_every_file_and_exits_2_if_any_failed(invoke, tmp_path):
+    first = write(tmp_path, "name: a\nparameters: {}\n", "a.yaml")
+    bad = write(tmp_path, "name: b\nparameters:\n  econmy: {}\n", "b.yaml")
+    empty = write(tmp_path, "", "c.yaml")
+    last = write(tmp_path, "name: d\nparameters:\n  time: {months: 7}\n", "d.yaml")
+    result = invoke("validate", first, bad, empty, last)
+    assert result.exit_code == 2, result.text
+    lines = result.text.strip().splitlines()
+    assert any(line.startswith(f"ok {first}: 'a'") for line in lines), lines
+    assert any(line.startswith(f"error: {bad}: ") and "econmy" in line for line in lines), lines
+    assert any(line.startswith(f"error: {empty}: ") for line in lines), lines
+    assert any(line.startswith(f"ok {last}: 'd'") for line in lines), lines
+    assert "2 of 4 files failed" in lines[-1]
+
+
+def test_validate_prints_each_overridden_key_with_its_value(invoke, tmp_path):
+    path = write(
+        tmp_path,
+        "name: good\nparameters:\n  economy:\n    p_job_find_per_month: 0.3\n"
+        "  benefits:\n    schedule: flexible\n  population:\n    p_children: [0.2, 0.2, 0.2, 0.2, 0.2]\n",
+    )
+    result = invoke("validate", path, BASELINE)
+    assert result.exit_code == 0, result.text
+    assert "economy.p_job_find_per_month=0.3" in result.text
+    assert "benefits.schedule=flexible" in result.text
+    assert "population.p_children=[0.2, 0.2, 0.2, 0.2, 0.2]" in result.text
+    assert f"ok {BASELINE}: 'baseline', no overrides" in result.text
 
 
 # --- processes and params -----------------------------------------------------------------------

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from helpers import BAD_SCENARIOS, BadScenario, allowed_range, default, shifted, spec
@@ -51,8 +52,8 @@ def test_shipped_scenario_validates(path):
 
 @pytest.mark.parametrize(
     "text",
-    ["", "# only a comment\n", "name: x\nparameters:\n", "name: x\nparameters: {}\n"],
-    ids=["empty", "comment_only", "null_parameters", "empty_parameters"],
+    ["name: x\n", "name: x\nparameters:\n", "name: x\nparameters: {}\n", "parameters: {}\n"],
+    ids=["name_only", "null_parameters", "empty_parameters", "no_name"],
 )
 def test_file_without_overrides_gives_the_defaults(tmp_path, text):
     sc = load_scenario(write(tmp_path, text, "nothing.yaml"))
@@ -141,6 +142,166 @@ def test_unknown_benefit_schedule_is_refused_when_loading(tmp_path):
     path = write(tmp_path, "parameters:\n  benefits:\n    schedule: clif\n")
     message = error_of(path)
     assert "benefits.schedule" in message and "'clif'" in message and "cliff" in message
+
+
+# --- hostile and silently coerced input ---------------------------------------------------------
+
+
+def alias_bomb(levels: int = 9) -> str:
+    """A "billion laughs" file of a few hundred bytes: each anchor repeats the previous one nine times."""
+    anchors = ["&l0 [x, x, x, x, x, x, x, x, x]"]
+    anchors += [f"&l{i} [{', '.join([f'*l{i - 1}'] * 9)}]" for i in range(1, levels)]
+    return f"name: bomb\nparameters:\n  population:\n    p_children: [{', '.join(anchors)}]\n"
+
+
+def test_alias_bomb_is_refused_quickly_with_a_short_message(tmp_path):
+    path = write(tmp_path, alias_bomb())
+    assert path.stat().st_size < 500
+    message = error_of(path)
+    assert message.startswith(f"{path}:"), message
+    assert "100,000" in message and "alias" in message
+    assert len(message) < 400, len(message)
+
+
+def test_alias_bomb_in_a_set_value_is_refused_with_a_short_message():
+    anchors = alias_bomb().split("p_children: ", 1)[1].strip()
+    with pytest.raises(ScenarioError) as info:
+        parse_set_option(f"population.p_children={anchors}")
+    message = str(info.value)
+    assert message.startswith("--set") and "100,000" in message
+    assert len(message) < 400, len(message)
+
+
+def test_alias_referring_to_itself_is_refused(tmp_path):
+    path = write(tmp_path, "name: t\nparameters:\n  population:\n    p_children: &a [*a]\n")
+    message = error_of(path)
+    assert message.startswith(f"{path}:") and "contains itself" in message
+
+
+def test_deeply_nested_value_is_refused_without_a_traceback(tmp_path):
+    path = write(tmp_path, "name: t\nparameters: " + "[" * 5000 + "]" * 5000 + "\n")
+    message = error_of(path)
+    assert message.startswith(f"{path}:") and "nested too deeply" in message
+
+
+def test_long_value_is_quoted_short_in_the_error(tmp_path):
+    path = write(tmp_path, f"parameters:\n  economy:\n    p_job_find_per_month: {'x' * 5000}\n")
+    message = error_of(path)
+    assert "economy.p_job_find_per_month" in message and "'xxxx" in message
+    assert len(message) < 500, len(message)
+
+
+def test_thousands_of_bad_items_give_a_bounded_message(tmp_path):
+    path = write(
+        tmp_path, f"parameters:\n  population:\n    p_children: [{', '.join(['x'] * 3000)}]\n"
+    )
+    message = error_of(path)
+    assert "population.p_children.0" in message and "2,990 more" in message
+    assert len(message) < 2000, len(message)
+
+
+def test_empty_file_is_an_error_saying_what_a_scenario_needs(tmp_path):
+    for text in ("", "# only a comment\n"):
+        path = write(tmp_path, text, "empty.yaml")
+        message = error_of(path)
+        assert message.startswith(f"{path}:") and "empty" in message
+        assert "'name'" in message and "'parameters'" in message and "parameters: {}" in message
+
+
+@pytest.mark.parametrize(
+    ("text", "expect"),
+    [
+        (
+            "time:\n    months: true\n",
+            ("time.months", "True", "integer", allowed_range("time.months")),
+        ),
+        (
+            "economy:\n    p_job_find_per_month: yes\n",
+            ("economy.p_job_find_per_month", "True", "valid number", "yes/no"),
+        ),
+        (
+            "economy:\n    p_job_find_per_month: '0.3'\n",
+            ("economy.p_job_find_per_month", "'0.3'", "valid number"),
+        ),
+        ("time:\n    months: 12.5\n", ("time.months", "12.5", "integer")),
+    ],
+    ids=["bool_for_int", "yes_for_float", "quoted_number", "fraction_for_int"],
+)
+def test_values_are_not_silently_coerced(tmp_path, text, expect):
+    path = write(tmp_path, "name: t\nparameters:\n  " + text)
+    message = error_of(path)
+    assert message.startswith(f"{path}:"), message
+    for words in expect:
+        assert words in message, f"{words!r} missing from: {message}"
+
+
+def test_set_bool_for_an_integer_is_refused():
+    key, value = parse_set_option("time.months=true")
+    with pytest.raises(ScenarioError) as info:
+        Scenario(name="base").with_overrides({key: value})
+    assert "--set" in str(info.value) and "time.months" in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("text", "expect"),
+    [
+        (
+            "name: t\nparameters:\n  time:\n    months: 12\n    months: 24\n",
+            ("duplicate key 'months'", "lines 4 and 5"),
+        ),
+        (
+            "name: t\nparameters: {}\nname: u\n",
+            ("duplicate key 'name'", "lines 1 and 3"),
+        ),
+    ],
+    ids=["parameter", "top_level"],
+)
+def test_duplicate_keys_are_an_error_naming_key_and_lines(tmp_path, text, expect):
+    path = write(tmp_path, text)
+    message = error_of(path)
+    assert message.startswith(f"{path}:"), message
+    for words in expect:
+        assert words in message, f"{words!r} missing from: {message}"
+
+
+def test_merge_keys_may_repeat_keys_they_merge(tmp_path):
+    path = write(
+        tmp_path,
+        "name: t\nparameters:\n  population:\n    groups:\n"
+        "      - &g {name: a, share: 0.5}\n      - {<<: *g, name: b}\n",
+    )
+    assert [g.name for g in load_scenario(path).params.population.groups] == ["a", "b"]
+
+
+def test_a_process_listed_twice_is_an_error(tmp_path):
+    order = list(Params().schedule.processes)
+    path = write(
+        tmp_path, f"parameters:\n  schedule:\n    processes: [{', '.join(order + [order[0]])}]\n"
+    )
+    message = error_of(path)
+    assert "schedule.processes" in message and f"'{order[0]}'" in message and "twice" in message
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [("1e6", 1e6), ("2.5E-3", 2.5e-3), ("1.5e+6", 1.5e6), ("-3e2", -300.0), ("12", 12)],
+)
+def test_exponent_numbers_are_read_as_numbers(tmp_path, raw, expected):
+    path = write(tmp_path, f"parameters:\n  assistance:\n    annual_budget_usd: {raw}\n")
+    if expected < 0:
+        assert "annual_budget_usd" in error_of(path)
+    else:
+        assert load_scenario(path).params.assistance.annual_budget_usd == expected
+    key, value = parse_set_option(f"assistance.annual_budget_usd={raw}")
+    assert value == expected and type(value) is type(expected)
+
+
+def test_numpy_numbers_from_python_code_are_still_accepted():
+    sc = Scenario(name="base").with_overrides(
+        {"time.months": np.int64(7), "economy.p_job_find_per_month": np.float32(0.25)}
+    )
+    assert sc.params.time.months == 7 and type(sc.params.time.months) is int
+    assert sc.params.economy.p_job_find_per_month == pytest.approx(0.25)
 
 
 # --- --set overrides ---------------------------------------------------------------------------

@@ -9,7 +9,9 @@ from pathlib import Path
 from typing import Annotated, NoReturn
 
 import typer
+import yaml
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -46,8 +48,13 @@ class UserError(Exception):
     """A problem with the user's input: printed as one paragraph, exit code 2."""
 
 
+def _print_error(message: str) -> None:
+    # Escaped: messages quote what the user wrote, and '[red]' there is text, not a colour.
+    err_console.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
+
+
 def _fail(message: str) -> NoReturn:
-    err_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    _print_error(message)
     raise typer.Exit(code=2)
 
 
@@ -67,15 +74,24 @@ def _with_options(
     scenarios: list[Scenario], set_: list[str] | None, months: int | None, families: int | None
 ) -> list[Scenario]:
     """The scenarios with the command line's --set, --months and --families applied (exits on a bad one)."""
+    # Each source is applied on its own, so an error names the option the user typed (--months 601),
+    # not --set; --months and --families come last, so they win over a --set of the same key.
+    sources: list[tuple[str, dict]] = []
     try:
-        extra = dict(parse_set_option(item) for item in (set_ or []))
-        if months is not None:
-            extra["time.months"] = months
-        if families is not None:
-            extra["population.n_families"] = families
-        return [sc.with_overrides(extra) for sc in scenarios] if extra else scenarios
+        sources.append(("--set", dict(parse_set_option(item) for item in (set_ or []))))
     except ScenarioError as exc:
         _fail(str(exc))
+    if months is not None:
+        sources.append((f"--months {months}", {"time.months": months}))
+    if families is not None:
+        sources.append((f"--families {families}", {"population.n_families": families}))
+    for origin, extra in sources:
+        if extra:
+            try:
+                scenarios = [sc.with_overrides(extra, origin=origin) for sc in scenarios]
+            except ScenarioError as exc:
+                _fail(str(exc))
+    return scenarios
 
 
 def _new_results_folder(base: str) -> Path:
@@ -381,11 +397,44 @@ def _fmt_pp(value: float) -> str:
 def validate(
     files: Annotated[list[Path], typer.Argument(help="One or more scenario YAML files.")],
 ) -> None:
-    """Check scenario files against the parameter schema; print what each one overrides."""
+    """Check scenario files against the parameter schema; print what each one overrides.
+
+    Every file is checked, even after one fails; the exit code is 2 if any failed.
+    """
+    failed = 0
     for path in files:
-        sc = _load(path)
-        n = sum(len(v) for v in sc.overrides.values() if isinstance(v, dict))
-        console.print(f"[green]ok[/] {path}: '{sc.name}', {n} override(s)")
+        try:
+            sc = load_scenario(path)
+        except ScenarioError as exc:
+            # Report and go on: a planner fixing a folder of scenarios wants every problem at once.
+            _print_error(str(exc))
+            failed += 1
+            continue
+        changes = _overridden(sc.overrides)
+        if changes:
+            listed = f"{len(changes)} override(s): {', '.join(changes)}"
+        else:
+            listed = "no overrides (every parameter at its default)"
+        console.print(
+            f"[green]ok[/] {escape(f'{path}: {sc.name!r}, {listed}')}",
+            highlight=False,
+            soft_wrap=True,
+        )
+    if failed:
+        if len(files) > 1:
+            err_console.print(f"{failed} of {len(files)} files failed.", highlight=False)
+        raise typer.Exit(code=2)
+
+
+def _overridden(overrides: dict) -> list[str]:
+    """``section.key=value`` for each override, the value in YAML's compact form (as --set takes it)."""
+    out = []
+    for section, values in overrides.items():
+        for key, value in (values or {}).items():
+            text = yaml.safe_dump(value, default_flow_style=True, width=10**6)
+            text = text.removesuffix("\n").removesuffix("\n...").strip()
+            out.append(f"{section}.{key}={text if len(text) <= 60 else text[:59] + '…'}")
+    return out
 
 
 @app.command()

@@ -1456,6 +1456,20 @@ class ScheduleParams(Section):
         json_schema_extra={"unit": "list of names", "source": "DESIGN.md §3"},
     )
 
+    @field_validator("processes")
+    @classmethod
+    def _each_process_once(cls, names: list[str]) -> list[str]:
+        # A process listed twice would run twice a month and double its hazards: always a slip.
+        first: dict[str, int] = {}
+        for i, name in enumerate(names):
+            if name in first:
+                raise ValueError(
+                    f"{name!r} is listed twice (items {first[name]} and {i}); each process runs "
+                    "once a month, so list it once"
+                )
+            first[name] = i
+        return names
+
 
 class Params(Section):
     """All parameters of a sysmodel run. A scenario file overrides some of them."""
