@@ -395,3 +395,12 @@ def test_every_shipped_scenario_runs(path):
     )
     assert len(result.monthly) == 6
     assert result.monthly["families"].eq(300).all()
+
+
+def test_run_scenario_errors_name_its_arguments_not_set():
+    from sysmodel import run_scenario
+
+    with pytest.raises(ScenarioError) as err:
+        run_scenario(ROOT / "scenarios" / "baseline.yaml", months=601)
+    assert "--set" not in str(err.value)
+    assert "run_scenario(" in str(err.value) and "601" in str(err.value)

@@ -146,7 +146,9 @@ def run_scenario(
     if families is not None:
         extra["population.n_families"] = families
     if extra:
-        sc = sc.with_overrides(extra)
+        # Name the Python arguments in errors (the default origin, "--set", is the command line's).
+        given = ", ".join(f"{k}={v!r}" for k, v in extra.items())
+        sc = sc.with_overrides(extra, origin=f"run_scenario({given})")
     started = dt.datetime.now(dt.UTC)
     model = SystemModel(sc.params, rng=seed)
     model.run(progress=progress)
