@@ -327,13 +327,30 @@ def write_parquet_atomic(df: pd.DataFrame, path: str | Path) -> Path:
     return path
 
 
+def _json_ready(obj: Any) -> Any:
+    """``obj`` with numpy scalars and arrays made plain, and NaN or infinite floats made ``None``."""
+    if isinstance(obj, dict):
+        return {k: _json_ready(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple | np.ndarray):
+        return [_json_ready(v) for v in obj]
+    if isinstance(obj, np.generic):
+        obj = obj.item()
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return None
+    return obj
+
+
 def write_json_atomic(obj: Any, path: str | Path) -> Path:
-    """Write ``obj`` as indented JSON to ``path`` atomically."""
+    """Write ``obj`` as indented, strict JSON to ``path`` atomically.
+
+    NaN and infinite floats (numpy's too) are written as ``null``: Python's json module would write bare
+    ``NaN``, which strict parsers (JavaScript, jq, most other languages) refuse.
+    """
     path = Path(path)
     fd, tmp = _atomic_target(path)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(obj, f, indent=2, default=str)
+            json.dump(_json_ready(obj), f, indent=2, default=str, allow_nan=False)
             f.write("\n")
         os.replace(tmp, path)
     except BaseException:
