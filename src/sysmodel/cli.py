@@ -426,7 +426,13 @@ def params(
     ] = False,
 ) -> None:
     """List every parameter: key, default, unit, bounds, description (and source)."""
-    table = Table(show_lines=False)
+    from .params import DOLLAR_YEAR
+
+    table = Table(
+        show_lines=False,
+        caption=f"Dollar amounts are {DOLLAR_YEAR} USD; costs published in other years are converted "
+        "with the CPI-U (see --sources).",
+    )
     table.add_column("key", no_wrap=True)
     for col in ("default", "unit", "bounds", "description"):
         table.add_column(col, overflow="fold")

@@ -39,6 +39,7 @@ import pandas as pd
 from scipy import stats
 
 from ..outputs import write_json_atomic, write_parquet_atomic
+from ..params import DOLLAR_YEAR
 from ..runner import code_revision, package_versions
 from ..scenario import Scenario
 from .executors import run_specs
@@ -102,7 +103,10 @@ class Outcome:
         return float(s.mean())
 
 
-# The outcome table. Totals are over the recorded months; costs are public costs in 2013 USD.
+# Dollar units name the dollar year: every amount in the model is in DOLLAR_YEAR dollars.
+USD = f"USD ({DOLLAR_YEAR})"
+
+# The outcome table. Totals are over the recorded months; costs are public costs.
 # Add a row here to add an outcome everywhere (tables, figures, CLI).
 OUTCOMES: tuple[Outcome, ...] = (
     # Homelessness
@@ -125,9 +129,9 @@ OUTCOMES: tuple[Outcome, ...] = (
     Outcome("employed_end", "employed at the end (or on leaving)", "families",
             "employment_end != 'unemployed'", "mean", "share of families", True),
     Outcome("income", "income", "monthly", "mean_income_usd", "mean",
-            "USD/family-month (mean over months)", True),
+            f"USD/family-month ({DOLLAR_YEAR}; mean over months)", True),
     Outcome("income_change", "income change per family", "families",
-            "income_end_usd - income_start_usd", "mean", "USD/month", True),
+            "income_end_usd - income_start_usd", "mean", f"USD/month ({DOLLAR_YEAR})", True),
     Outcome("benefit_take_up", "benefit take-up", "monthly", "benefit_take_up", "mean",
             "share claiming (mean over months)", True),
     Outcome("trainings_completed", "trainings completed", "monthly", "trainings_completed", "sum",
@@ -137,20 +141,20 @@ OUTCOMES: tuple[Outcome, ...] = (
             "index (mean over months)", True),
     # Savings and debt
     Outcome("savings_end", "savings at the end", "monthly", "mean_savings_usd", "last",
-            "USD/family", True),
-    Outcome("debt_end", "debt at the end", "monthly", "mean_debt_usd", "last", "USD/family",
-            False),
+            f"USD/family ({DOLLAR_YEAR})", True),
+    Outcome("debt_end", "debt at the end", "monthly", "mean_debt_usd", "last",
+            f"USD/family ({DOLLAR_YEAR})", False),
     # Public cost, in total and by line
-    Outcome("cost_total", "total public cost", "monthly", "cost_total_usd", "sum", "USD", False),
-    Outcome("cost_shelter", "cost: shelter", "monthly", "cost_shelter_usd", "sum", "USD", False),
+    Outcome("cost_total", "total public cost", "monthly", "cost_total_usd", "sum", USD, False),
+    Outcome("cost_shelter", "cost: shelter", "monthly", "cost_shelter_usd", "sum", USD, False),
     Outcome("cost_hub_assistance", "cost: hub rent assistance", "monthly",
-            "cost_prevention_usd + cost_hub_rehousing_usd", "sum", "USD", False),
+            "cost_prevention_usd + cost_hub_rehousing_usd", "sum", USD, False),
     Outcome("cost_other_subsidies", "cost: status-quo RRH and vouchers", "monthly",
-            "cost_rapid_rehousing_usd + cost_long_term_subsidy_usd", "sum", "USD", False),
-    Outcome("cost_staff", "cost: staff", "monthly", "cost_staff_usd", "sum", "USD", False),
+            "cost_rapid_rehousing_usd + cost_long_term_subsidy_usd", "sum", USD, False),
+    Outcome("cost_staff", "cost: staff", "monthly", "cost_staff_usd", "sum", USD, False),
     Outcome("cost_child_welfare", "cost: child welfare", "monthly", "cost_child_welfare_usd", "sum",
-            "USD", False),
-    Outcome("cost_braided", "cost: braided funds", "monthly", "cost_braided_usd", "sum", "USD",
+            USD, False),
+    Outcome("cost_braided", "cost: braided funds", "monthly", "cost_braided_usd", "sum", USD,
             False),
     # Administrative burden
     Outcome("intakes_per_family", "intakes per family (administrative burden)", "families",
@@ -295,6 +299,7 @@ class Comparison:
         """What was compared, on which seeds, with which code: written as ``comparison.json``."""
         return {
             "kind": "sysmodel.compare",
+            "dollar_year": DOLLAR_YEAR,
             "reference": self.reference,
             "scenarios": [
                 {
