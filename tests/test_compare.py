@@ -16,7 +16,16 @@ from typer.testing import CliRunner
 
 from sysmodel import cli
 from sysmodel.experiments import ResultStore
-from sysmodel.experiments.compare import OUTCOMES, Comparison, compare, outcome, paired_summary
+from sysmodel.experiments.compare import (
+    OUTCOMES,
+    CompareError,
+    CompareWarning,
+    Comparison,
+    check_comparable,
+    compare,
+    outcome,
+    paired_summary,
+)
 from sysmodel.params import SERVICE_SCHEDULE
 from sysmodel.scenario import Scenario, load_scenario
 
@@ -99,7 +108,9 @@ def test_paired_summary_matches_a_t_interval_by_hand():
 
 def test_scenario_against_itself_gives_exactly_zero_differences_and_intervals():
     a = small(SILOED)
-    c = compare([a, renamed(a, "same_again")], reps=3, workers=1)
+    with pytest.warns(CompareWarning, match="identical parameters"):
+        c = compare([a, renamed(a, "same_again")], reps=3, workers=1)
+    assert any("identical parameters" in w for w in c.warnings)
     d = c.differences
     assert len(d) == len(OUTCOMES)
     for col in ("mean", "sd", "ci_low", "ci_high"):
@@ -269,7 +280,8 @@ def test_cli_compare_resumes_an_interrupted_folder_and_rejects_bad_input(tmp_pat
     out = tmp_path / "cmp"
     # An interrupted compare leaves runs/ but no comparison.json: rerunning resumes it.
     store = ResultStore(out)
-    compare([small(SILOED), small(ALIGNED)], reps=1, workers=1, store=store)
+    with pytest.warns(CompareWarning, match="--reps 1"):
+        compare([small(SILOED), small(ALIGNED)], reps=1, workers=1, store=store)
     args = ["compare", str(SILOED), str(ALIGNED), "--reps", "2", *SMALL_CLI, "--workers", "1"]
     result = invoke(*args, "--out", str(out))
     assert result.exit_code == 0, result.output
@@ -299,3 +311,73 @@ def test_stored_runs_of_other_code_or_other_defaults_are_not_reused(monkeypatch)
     assert run_id("0.1.0:abc") == same
     assert run_id("0.1.0:def") != same
     assert run_id("0.1.0:abc", **{"benefits.take_up_start": 0.5}) != same
+
+
+# --- arms that cannot be paired ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "key, fix",
+    [
+        ("time.months", "--months"),
+        ("population.n_families", "--families"),
+        ("time.burn_in_months", "--set time.burn_in_months="),
+    ],
+)
+def test_arms_differing_in_horizon_burn_in_or_size_are_refused_with_the_key_values_and_fix(key, fix):
+    a, b = small(SILOED), small(ALIGNED, **{key: 24})
+    with pytest.raises(CompareError) as err:
+        compare([a, b], reps=2, workers=1)
+    text = str(err.value)
+    assert key in text and fix in text
+    assert f"baseline_siloed {SMALL[key]}" in text and "aligned_housing_hub 24" in text
+
+
+def test_allow_differing_lets_size_and_burn_in_differ_but_never_the_recorded_months():
+    a = small(SILOED)
+    b = small(ALIGNED, **{"population.n_families": 400, "time.burn_in_months": 4})
+    allowed = ["population.n_families", "time.burn_in_months"]
+    assert check_comparable([a, b], reps=2, allow_differing=allowed) == []
+    with pytest.raises(CompareError, match="time.burn_in_months"):
+        check_comparable([a, b], reps=2, allow_differing=["population.n_families"])
+    with pytest.raises(CompareError, match="month by month"):
+        check_comparable([a, b], reps=2, allow_differing=["time.months"])
+    with pytest.raises(CompareError, match="economy.p_job_find_per_month"):
+        check_comparable([a, b], reps=2, allow_differing=["economy.p_job_find_per_month"])
+
+
+def test_one_rep_is_warned_about_because_no_interval_is_possible():
+    warned = check_comparable([small(SILOED), small(ALIGNED)], reps=1)
+    assert len(warned) == 1 and "--reps 1" in warned[0] and "no interval" in warned[0]
+
+
+def test_cli_compare_refuses_differing_sizes_before_running_and_allow_differing_accepts_them(
+    tmp_path,
+):
+    args = ["compare", str(SILOED), str(ALIGNED), "--reps", "2", "--workers", "1",
+            "--set", "time.months=6", "--set", "time.burn_in_months=2"]  # fmt: skip
+    bigger = tmp_path / "bigger.yaml"
+    bigger.write_text(ALIGNED.read_text() + "  population:\n    n_families: 250\n")
+    args[2] = str(bigger)
+    refused = invoke(*args, "--out", str(tmp_path / "no"))
+    text = _ANSI.sub("", refused.output)
+    assert refused.exit_code == 2 and "population.n_families" in text and "--families" in text
+    assert not (tmp_path / "no").exists(), "a refused comparison leaves no folder behind"
+    small_base = tmp_path / "base.yaml"
+    small_base.write_text(SILOED.read_text() + "  population:\n    n_families: 200\n")
+    args[1] = str(small_base)
+    ok = invoke(*args, "--allow-differing", "population.n_families", "--out", str(tmp_path / "ok"))
+    assert ok.exit_code == 0, ok.output
+    manifest = json.loads((tmp_path / "ok" / "comparison.json").read_text())
+    assert manifest["allowed_differences"] == ["population.n_families"]
+    assert [s["n_families"] for s in manifest["scenarios"]] == [200, 250]
+
+
+def test_cli_compare_warns_on_stderr_and_in_the_manifest_for_one_rep(tmp_path):
+    out = tmp_path / "cmp"
+    args = ["compare", str(SILOED), str(ALIGNED), "--reps", "1", *SMALL_CLI, "--workers", "1"]
+    result = CliRunner().invoke(cli.app, [*args, "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "warning" in _ANSI.sub("", result.stderr) and "--reps 1" in result.stderr
+    manifest = json.loads((out / "comparison.json").read_text())
+    assert any("--reps 1" in w for w in manifest["warnings"])

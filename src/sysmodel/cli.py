@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import sys
+import warnings
 from pathlib import Path
 from typing import Annotated, NoReturn
 
@@ -219,6 +220,15 @@ def compare(
             help="Override one parameter in every scenario, KEY=VALUE with a dotted key. Repeatable.",
         ),
     ] = None,
+    allow_differing: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--allow-differing",
+            help="Let arms differ in population.n_families or time.burn_in_months when that difference "
+            "is what you compare (refused otherwise: arms are paired rep by rep and month by month). "
+            "time.months can never differ. Repeatable.",
+        ),
+    ] = None,
     workers: Annotated[
         int | None,
         typer.Option(
@@ -251,7 +261,7 @@ def compare(
     from rich import box
 
     from .experiments import ResultStore
-    from .experiments.compare import OUTCOMES, CompareError
+    from .experiments.compare import OUTCOMES, CompareError, CompareWarning, check_comparable
     from .experiments.compare import compare as run_comparison
 
     if len(scenarios) < 2:
@@ -260,6 +270,13 @@ def compare(
             "compare scenarios/baseline_siloed.yaml scenarios/aligned_housing_hub.yaml`."
         )
     loaded = _with_options([_load(path) for path in scenarios], set_, months, families)
+    allowed = list(dict.fromkeys(allow_differing or []))
+    try:  # before any folder is made: a comparison that cannot be paired writes nothing
+        notes = check_comparable(loaded, reps, allowed)
+    except CompareError as exc:
+        _fail(str(exc))
+    for note in notes:
+        err_console.print(f"[bold yellow]warning:[/] {note}", highlight=False, soft_wrap=True)
     if out is None:
         out = _new_results_folder(f"compare_{_slug(loaded[0].name)}_vs_{_slug(loaded[1].name)}")
     if out.exists() and not out.is_dir():
@@ -283,14 +300,27 @@ def compare(
     p = loaded[0].params
     if not quiet:
         names = " vs ".join(sc.name for sc in loaded)
+        sizes = {sc.params.population.n_families for sc in loaded}
+        burn_ins = {sc.params.time.burn_in_months for sc in loaded}
+        size = (
+            f"{p.population.n_families:,} families"
+            if len(sizes) == 1
+            else "families " + ", ".join(f"{sc.params.population.n_families:,}" for sc in loaded)
+        )
+        burn_in = (
+            str(p.time.burn_in_months)
+            if len(burn_ins) == 1
+            else "/".join(str(sc.params.time.burn_in_months) for sc in loaded)
+        )
         console.print(
-            f"[bold]{names}[/]: {reps} paired reps (seeds {seed}..{seed + reps - 1}), "
-            f"{p.population.n_families:,} families, {p.time.burn_in_months} burn-in + "
-            f"{p.time.months} months; writing to {out}/"
+            f"[bold]{names}[/]: {reps} paired reps (seeds {seed}..{seed + reps - 1}), {size}, "
+            f"{burn_in} burn-in + {p.time.months} months; writing to {out}/"
             + (" (resuming: finished runs are reused)" if resuming else "")
         )
     try:
-        with _progress("runs", quiet) as bar:
+        # The warnings were printed above; compare() repeats them for Python callers only.
+        with _progress("runs", quiet) as bar, warnings.catch_warnings():
+            warnings.simplefilter("ignore", CompareWarning)
             task = bar.add_task("simulating", total=None)
             result = run_comparison(
                 loaded,
@@ -299,6 +329,7 @@ def compare(
                 workers=workers,
                 store=store,
                 progress=lambda done, total: bar.update(task, completed=done, total=total),
+                allow_differing=allowed,
             )
     except (ScenarioError, CompareError) as exc:
         _fail(str(exc))

@@ -28,6 +28,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import time
+import warnings
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor
 from dataclasses import asdict, dataclass, field
@@ -52,6 +53,8 @@ __all__ = [
     "Outcome",
     "Comparison",
     "CompareError",
+    "CompareWarning",
+    "check_comparable",
     "compare",
     "outcome",
     "paired_summary",
@@ -176,6 +179,80 @@ class CompareError(ValueError):
     """A comparison that cannot be made as asked; the message says why."""
 
 
+class CompareWarning(UserWarning):
+    """A comparison that runs but whose numbers need care (one rep, two identical arms)."""
+
+
+# --- which arms can be paired ------------------------------------------------------------------
+
+# Parameters that fix what rep r's month m means. Arms that differ in them are not paired observations of
+# one system: a shorter arm sums fewer months (and looks "better" on every total), a larger population
+# has more of every count. So they must match, unless the user says the difference is the question.
+PAIRING_KEYS = ("time.months", "time.burn_in_months", "population.n_families")
+# How a user sets one value for every arm, per key (command line; Python: Scenario.with_overrides).
+_ONE_VALUE_FOR_ALL = {
+    "time.months": "--months N",
+    "time.burn_in_months": "--set time.burn_in_months=N",
+    "population.n_families": "--families N",
+}
+# The recorded months can never differ: tables are paired month by month and totals summed over them.
+ALLOWED_TO_DIFFER = ("time.burn_in_months", "population.n_families")
+
+
+def check_comparable(
+    scenarios: Sequence[Scenario], reps: int, allow_differing: Sequence[str] = ()
+) -> list[str]:
+    """Refuse arms that cannot be paired; return warnings about a comparison that can.
+
+    Raises :class:`CompareError` when the arms differ in one of :data:`PAIRING_KEYS` that is not in
+    ``allow_differing`` (naming the key, each arm's value and how to set one value for all), or when
+    ``allow_differing`` names a key that may not differ. Returns warnings (plain sentences) for one rep
+    (no interval is possible) and for arms with identical parameters (zero differences by construction).
+    """
+    for key in allow_differing:
+        if key == "time.months":
+            raise CompareError(
+                "time.months cannot be allowed to differ: arms are paired month by month and totals "
+                "are summed over the recorded months, so arms of different lengths have no paired "
+                "difference. Compare each horizon separately (--months N), or compare a summary per "
+                "month from `sysmodel run`."
+            )
+        if key not in ALLOWED_TO_DIFFER:
+            raise CompareError(
+                f"--allow-differing {key}: only {' and '.join(ALLOWED_TO_DIFFER)} can be allowed to "
+                "differ; every other parameter may differ between arms without it."
+            )
+    arms = _arm_names(scenarios)
+    for key in PAIRING_KEYS:
+        values = [sc.params.flat()[key] for sc in scenarios]
+        if len(set(values)) > 1 and key not in allow_differing:
+            each = ", ".join(f"{arm} {v}" for arm, v in zip(arms, values, strict=True))
+            allow = (
+                f", or pass --allow-differing {key} if that difference is what you compare"
+                if key in ALLOWED_TO_DIFFER
+                else ""
+            )
+            raise CompareError(
+                f"the arms differ in {key} ({each}), so rep r of one arm cannot be paired month by "
+                f"month with rep r of another. Set one value for all arms with {_ONE_VALUE_FOR_ALL[key]} "
+                f"(Python: Scenario.with_overrides({{'{key}': N}})){allow}."
+            )
+    notes = []
+    if reps == 1:
+        notes.append(
+            "--reps 1: with one paired rep there is no interval and so no verdict; every difference "
+            "is one draw. Use --reps 2 or more (20 is the default)."
+        )
+    for i, a in enumerate(scenarios):
+        for j in range(i + 1, len(scenarios)):
+            if a.params == scenarios[j].params:
+                notes.append(
+                    f"arms {arms[i]} and {arms[j]} have identical parameters: on common random "
+                    "numbers every difference between them is exactly zero. Check the scenario files."
+                )
+    return notes
+
+
 # --- statistics --------------------------------------------------------------------------------
 
 
@@ -271,6 +348,8 @@ class Comparison:
     equity_runs: pd.DataFrame
     monthly: pd.DataFrame
     run_ids: dict[tuple[str, int], str]
+    warnings: list[str] = field(default_factory=list)
+    allowed_differences: list[str] = field(default_factory=list)
     runs_reused: int = 0
     elapsed_seconds: float = 0.0
     created: str = field(default_factory=lambda: dt.datetime.now(dt.UTC).isoformat())
@@ -308,6 +387,8 @@ class Comparison:
                     "description": sc.description,
                     "file": sc.path,
                     "overrides": sc.overrides,
+                    "n_families": sc.params.population.n_families,
+                    "burn_in_months": sc.params.time.burn_in_months,
                 }
                 for arm, sc in zip(self.arms, self.scenarios, strict=True)
             ],
@@ -315,7 +396,12 @@ class Comparison:
             "base_seed": self.base_seed,
             "seeds": self.seeds,
             "months_recorded": self.scenarios[0].params.time.months,
-            "families": self.scenarios[0].params.population.n_families,
+            # One size for every arm unless allowed to differ (then each scenario above has its own).
+            "families": self.scenarios[0].params.population.n_families
+            if len({sc.params.population.n_families for sc in self.scenarios}) == 1
+            else None,
+            "allowed_differences": self.allowed_differences,
+            "warnings": self.warnings,
             "runs": [
                 {"arm": arm, "rep": rep, "seed": self.base_seed + rep, "run_id": run_id}
                 for (arm, rep), run_id in self.run_ids.items()
@@ -414,6 +500,7 @@ def compare(
     executor: Executor | None = None,
     store: ResultStore | None = None,
     progress: Callable[[int, int], None] | None = None,
+    allow_differing: Sequence[str] = (),
 ) -> Comparison:
     """Run every scenario on the same ``reps`` seeds and compare each with the first (the reference).
 
@@ -426,6 +513,11 @@ def compare(
         store: a :class:`ResultStore`; runs already there are read back instead of rerun, and new runs
             are saved there as they finish, so an interrupted comparison resumes.
         progress: ``progress(done, total)`` after each run.
+        allow_differing: keys of :data:`ALLOWED_TO_DIFFER` that may differ between arms (see
+            :func:`check_comparable`, which refuses any other difference in :data:`PAIRING_KEYS`).
+
+    Raises :class:`CompareError` for arms that cannot be paired, and warns (:class:`CompareWarning`,
+    also kept in ``Comparison.warnings`` and ``comparison.json``) about one rep or identical arms.
     """
     if len(scenarios) < 2:
         raise CompareError(
@@ -435,8 +527,11 @@ def compare(
         raise CompareError(f"reps must be at least 1, got {reps}.")
     if base_seed < 0:
         raise CompareError(f"the base seed must be a non-negative integer, got {base_seed}.")
-    started = time.perf_counter()
     scenarios = list(scenarios)
+    notes = check_comparable(scenarios, reps, allow_differing)
+    for note in notes:
+        warnings.warn(note, CompareWarning, stacklevel=2)
+    started = time.perf_counter()
     arms = _arm_names(scenarios)
     for arm, sc in zip(arms, scenarios, strict=True):
         # Workers rebuild scenarios from their overrides: they must describe the parameters fully.
@@ -510,6 +605,8 @@ def compare(
         equity_runs=equity_runs,
         monthly=monthly,
         run_ids=run_ids,
+        warnings=notes,
+        allowed_differences=list(allow_differing),
         runs_reused=reused,
         elapsed_seconds=time.perf_counter() - started,
     )
