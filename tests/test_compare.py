@@ -18,6 +18,8 @@ from sysmodel import cli
 from sysmodel.experiments import ResultStore
 from sysmodel.experiments.compare import (
     OUTCOMES,
+    PRACTICAL_SHARE,
+    VERDICTS,
     CompareError,
     CompareWarning,
     Comparison,
@@ -25,6 +27,7 @@ from sysmodel.experiments.compare import (
     compare,
     outcome,
     paired_summary,
+    verdict,
 )
 from sysmodel.params import SERVICE_SCHEDULE
 from sysmodel.scenario import Scenario, load_scenario
@@ -157,6 +160,30 @@ def test_cost_per_spell_averted_is_the_ratio_of_mean_paired_differences(siloed_v
         assert ce["ci_low"] <= ce["ci_high"]
 
 
+def test_verdict_is_one_of_four_and_negligible_below_the_practical_threshold():
+    assert VERDICTS == ("better", "worse", "negligible", "no clear difference")
+    # (ci_low, ci_high, mean, threshold, higher_is_better) -> verdict
+    assert verdict(1.0, 3.0, 2.0, 0.5, True) == "better"
+    assert verdict(1.0, 3.0, 2.0, 0.5, False) == "worse"
+    assert verdict(-3.0, -1.0, -2.0, 0.5, False) == "better"
+    assert verdict(0.1, 0.3, 0.2, 0.5, True) == "negligible"  # clear, but below the threshold
+    assert verdict(-0.3, -0.1, -0.2, 0.5, False) == "negligible"
+    assert verdict(-1.0, 3.0, 1.0, 0.5, True) == "no clear difference"
+    assert verdict(float("nan"), float("nan"), 1.0, 0.5, True) == "no clear difference"
+    assert verdict(0.0, 2.0, 1.0, 0.5, True) == "no clear difference"  # touches zero
+
+
+def test_differences_have_a_practical_threshold_of_one_percent_of_the_reference(siloed_vs_aligned):
+    d = siloed_vs_aligned.differences
+    assert PRACTICAL_SHARE == 0.01
+    np.testing.assert_allclose(d["practical_threshold"], 0.01 * d["reference_mean"].abs())
+    assert set(d["verdict"]) <= set(VERDICTS)
+    for row in d.itertuples():
+        assert row.verdict == verdict(
+            row.ci_low, row.ci_high, row.mean, row.practical_threshold, row.higher_is_better
+        )
+
+
 # --- the paired counterfactual and equity -----------------------------------------------------
 
 
@@ -259,6 +286,10 @@ def test_cli_compare_writes_the_promised_files_and_refuses_an_existing_folder(
     assert result.exit_code == 0, result.output
     text = _ANSI.sub("", result.output)
     assert "paired differences" in text and "cost per homeless spell averted" in text
+    header = next(line for line in text.splitlines() if "95% interval" in line)
+    assert header.split()[-1] == "verdict" and "unit" in header
+    assert "nan" not in text.replace("financial", "")
+    assert "USD (2024)" in text and "% of families" in text
     for label in ("homeless spells", "evictions", "employment rate", "income", "savings at", "child well-being",
                   "total public cost", "administrat"):  # fmt: skip
         assert label in text, label

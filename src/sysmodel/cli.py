@@ -24,7 +24,7 @@ from rich.table import Table
 from .params import param_specs
 from .processes import PROCESSES
 from .registry import RegistryError
-from .report.format import short_number
+from .report.format import display_unit, in_unit, short_number
 from .scenario import Scenario, ScenarioError, load_scenario, parse_set_option
 
 app = typer.Typer(
@@ -178,12 +178,20 @@ def run(
 
 
 def _print_summary(summary: dict[str, float]) -> None:
-    table = Table(title="Summary over the recorded months", show_header=True)
+    from .outputs import SUMMARY_UNITS, summary_na_reason
+
+    undefined: dict[str, list[str]] = {}  # why a row is n/a -> its rows
+    for key, value in summary.items():
+        if value != value:
+            undefined.setdefault(summary_na_reason(key, summary), []).append(key.replace("_", " "))
+    caption = "; ".join(f"n/a: {why} ({', '.join(keys)})" for why, keys in undefined.items())
+    table = Table(title="Summary over the recorded months", show_header=True, caption=caption or None)
     table.add_column("outcome")
     table.add_column("value", justify="right")
+    table.add_column("unit")
     for key, value in summary.items():
-        text = f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.3f}"
-        table.add_row(key.replace("_", " "), text)
+        unit = SUMMARY_UNITS.get(key, "")
+        table.add_row(key.replace("_", " "), in_unit(value, unit), display_unit(unit))
     console.print(table)
 
 
@@ -261,7 +269,13 @@ def compare(
     from rich import box
 
     from .experiments import ResultStore
-    from .experiments.compare import OUTCOMES, CompareError, CompareWarning, check_comparable
+    from .experiments.compare import (
+        OUTCOMES,
+        PRACTICAL_SHARE,
+        CompareError,
+        CompareWarning,
+        check_comparable,
+    )
     from .experiments.compare import compare as run_comparison
 
     if len(scenarios) < 2:
@@ -346,25 +360,27 @@ def compare(
         table = Table(
             title=f"{arm} minus {result.reference}: paired differences over {reps} reps",
             caption="reference, scenario: means over reps; interval: 95% t-interval of the paired "
-            "differences; pp: percentage points; units in differences.csv",
+            "differences; pp: percentage points; negligible: the interval excludes 0 but the "
+            f"difference is under {PRACTICAL_SHARE:.0%} of the reference",
             box=box.SIMPLE_HEAD,
             pad_edge=False,
         )
         table.add_column("outcome", overflow="fold")
-        for col in ("reference", "scenario", "difference", "95% interval", ""):
-            table.add_column(col, justify="right" if col else "left", no_wrap=True)
+        table.add_column("unit", overflow="fold")
+        for col in ("reference", "scenario", "difference", "95% interval"):
+            table.add_column(col, justify="right", no_wrap=True)
+        table.add_column("verdict", no_wrap=True)
         for row in d.itertuples():
-            share = units[row.outcome].startswith("share")
-            fmt = _fmt_pp if share else short_number
-            level = _fmt_share if share else short_number
-            mark = {"better": "[green]better[/]", "worse": "[red]worse[/]"}.get(row.verdict, "")
+            unit = units[row.outcome]
+            fmt = _fmt_pp if unit.startswith("share") else short_number
             table.add_row(
                 row.label,
-                level(row.reference_mean),
-                level(row.scenario_mean),
+                display_unit(unit),
+                in_unit(row.reference_mean, unit),
+                in_unit(row.scenario_mean, unit),
                 fmt(row.mean),
                 f"[{fmt(row.ci_low)}, {fmt(row.ci_high)}]",
-                mark,
+                _VERDICT_STYLE[row.verdict].format(row.verdict),
             )
         console.print(table)
         ce = result.cost_effectiveness.set_index("scenario").loc[arm]
@@ -400,8 +416,13 @@ def compare(
     )
 
 
-def _fmt_share(value: float) -> str:
-    return "n/a" if value != value else f"{100 * value:.2f}%"
+# How the console shows each verdict of the differences table.
+_VERDICT_STYLE = {
+    "better": "[green]{}[/]",
+    "worse": "[red]{}[/]",
+    "negligible": "[dim]{}[/]",
+    "no clear difference": "[dim]{}[/]",
+}
 
 
 def _fmt_pp(value: float) -> str:

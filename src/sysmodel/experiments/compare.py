@@ -10,7 +10,8 @@ What a :class:`Comparison` holds (all tidy DataFrames):
 - ``outcomes``: one row per scenario x rep, the run's inputs (scenario, seed, rep, the parameters that
   differ between scenarios) beside every outcome of :data:`OUTCOMES`;
 - ``differences``: per scenario and outcome, the paired difference to the reference (mean, sd, n and a
-  95% t-interval over reps);
+  95% t-interval over reps) and a verdict (:func:`verdict`: better, worse, negligible or no clear
+  difference);
 - ``cost_effectiveness``: cost per homeless spell averted, a ratio of means (extra total public cost over
   shelter entries averted) with a paired bootstrap percentile interval over reps;
 - ``counterfactual`` / ``counterfactual_pooled``: the per-family paired counterfactual: families matched
@@ -58,10 +59,19 @@ __all__ = [
     "compare",
     "outcome",
     "paired_summary",
+    "verdict",
+    "VERDICTS",
+    "PRACTICAL_SHARE",
 ]
 
 CONFIDENCE = 0.95
 BOOTSTRAP_RESAMPLES = 4000
+# A clear difference smaller than this share of the reference mean's magnitude is called "negligible".
+# Common random numbers make intervals narrow, so a change of a few families in thousands can exclude
+# zero; a planner would not act on it. 1% is a convention, not an estimate: change it here, once.
+PRACTICAL_SHARE = 0.01
+# The verdicts of the differences table, in this order (figures and the console colour by them).
+VERDICTS = ("better", "worse", "negligible", "no clear difference")
 
 # A family counts as homeless in a run if it entered shelter, or spent a month there, while recording.
 HOMELESS = "(episodes > 0) | (months_homeless > 0)"
@@ -270,10 +280,19 @@ def paired_summary(diffs: Sequence[float] | np.ndarray) -> dict[str, float]:
     return {"n": n, "mean": mean, "sd": sd, "se": se, "ci_low": mean - half, "ci_high": mean + half}
 
 
-def _verdict(ci_low: float, ci_high: float, higher_is_better: bool) -> str:
-    """'better' or 'worse' when the interval excludes 0, else 'no clear difference'."""
+def verdict(
+    ci_low: float, ci_high: float, mean: float, threshold: float, higher_is_better: bool
+) -> str:
+    """One of :data:`VERDICTS` for a paired difference.
+
+    'no clear difference' when the interval is undefined or touches 0; 'negligible' when it excludes 0
+    but the mean difference is smaller in magnitude than ``threshold`` (the practical threshold, in the
+    outcome's unit); otherwise 'better' or 'worse' by the outcome's direction.
+    """
     if not (np.isfinite(ci_low) and np.isfinite(ci_high)) or ci_low <= 0 <= ci_high:
         return "no clear difference"
+    if abs(mean) < threshold:
+        return "negligible"
     up = ci_low > 0
     return "better" if up == higher_is_better else "worse"
 
@@ -413,6 +432,11 @@ class Comparison:
                 "differences": (
                     f"scenario minus reference per rep; mean, sd (ddof 1) and a {CONFIDENCE:.0%} "
                     "t-interval (scipy.stats.t, n - 1 degrees of freedom) over reps"
+                ),
+                "verdict": (
+                    "'no clear difference' if the interval touches 0; 'negligible' if it excludes 0 "
+                    f"but |mean| < practical_threshold = {PRACTICAL_SHARE:g} x |reference mean|; "
+                    "else 'better' or 'worse' by the outcome's direction"
                 ),
                 "cost_per_spell_averted": (
                     "ratio of means: mean extra total public cost over mean shelter entries averted; "
@@ -627,6 +651,7 @@ def _differences(outcomes: pd.DataFrame, arms: list[str]) -> pd.DataFrame:
             ref_mean = float(outcomes.loc[outcomes["scenario"] == reference, o.name].mean())
             arm_mean = float(outcomes.loc[outcomes["scenario"] == arm, o.name].mean())
             s = paired_summary(_paired(outcomes, arm, reference, o.name))
+            threshold = PRACTICAL_SHARE * abs(ref_mean)
             rows.append(
                 {
                     "scenario": arm,
@@ -639,7 +664,10 @@ def _differences(outcomes: pd.DataFrame, arms: list[str]) -> pd.DataFrame:
                     "scenario_mean": arm_mean,
                     **s,
                     "relative": s["mean"] / abs(ref_mean) if ref_mean != 0 else float("nan"),
-                    "verdict": _verdict(s["ci_low"], s["ci_high"], o.higher_is_better),
+                    "practical_threshold": threshold,
+                    "verdict": verdict(
+                        s["ci_low"], s["ci_high"], s["mean"], threshold, o.higher_is_better
+                    ),
                 }
             )
     return pd.DataFrame(rows)

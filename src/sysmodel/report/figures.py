@@ -32,7 +32,7 @@ TRAJECTORIES: tuple[tuple[str, str], ...] = (
     ("mean_savings_usd", "mean savings (USD)"),
     ("cost_total_usd", "public cost per month (USD)"),
 )
-_VERDICT_COLORS = {"better": "#1b7837", "worse": "#b2182b", "no clear difference": "#6b6b6b"}
+_VERDICT_COLORS = {"better": "#1b7837", "worse": "#b2182b", "negligible": "#9e9e9e", "no clear difference": "#6b6b6b"}
 _DPI = 130
 
 
