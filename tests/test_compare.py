@@ -17,12 +17,15 @@ from typer.testing import CliRunner
 from sysmodel import cli
 from sysmodel.experiments import ResultStore
 from sysmodel.experiments.compare import (
+    BOOTSTRAP_RESAMPLES,
     OUTCOMES,
     PRACTICAL_SHARE,
+    QUADRANT_KEYS,
     VERDICTS,
     CompareError,
     CompareWarning,
     Comparison,
+    _cost_effectiveness,
     check_comparable,
     compare,
     outcome,
@@ -156,8 +159,76 @@ def test_cost_per_spell_averted_is_the_ratio_of_mean_paired_differences(siloed_v
     assert ce["spells_averted"] == pytest.approx(averted)
     if averted != 0:
         assert ce["cost_per_spell_averted_usd"] == pytest.approx(extra / averted)
-    if ce["interval_defined"]:
-        assert ce["ci_low"] <= ce["ci_high"]
+    draws = c.ce_bootstrap
+    assert list(draws.columns) == ["scenario", "draw", "extra_cost_usd", "spells_averted"]
+    assert len(draws) == BOOTSTRAP_RESAMPLES * (len(c.arms) - 1)
+
+
+def _two_arms(extra_cost, averted) -> pd.DataFrame:
+    """A per-run outcomes table whose paired differences are the given per-rep values."""
+    reps = len(extra_cost)
+    return pd.DataFrame(
+        {
+            "scenario": ["ref"] * reps + ["arm"] * reps,
+            "rep": [*range(reps), *range(reps)],
+            "cost_total": [1e6] * reps + [1e6 + c for c in extra_cost],
+            "shelter_entries": [100.0] * reps + [100.0 - a for a in averted],
+        }
+    )
+
+
+@pytest.mark.parametrize(
+    "extra_cost, averted, quadrant, reads",
+    [
+        ([-9e4, -1e5, -1.1e5, -1.2e5], [4, 5, 6, 5], "dominant", "dominant: costs less and averts"),
+        ([9e4, 1e5, 1.1e5, 1.2e5], [-4, -5, -6, -5], "dominated", "dominated: costs more and adds"),
+        ([9e4, 1e5, 1.1e5, 1.2e5], [4, 5, 6, 5], "costs more, averts spells",
+         "costs 21.0k USD (2024) more per spell averted"),
+        ([-9e4, -1e5, -1.1e5, -1.2e5], [-4, -5, -6, -5], "saves money, adds spells",
+         "saves 21.0k USD (2024) per extra spell"),
+    ],
+)  # fmt: skip
+def test_cost_effectiveness_names_the_quadrant_and_reads_a_ratio_only_in_a_trade_off(
+    extra_cost, averted, quadrant, reads
+):
+    table, draws = _cost_effectiveness(_two_arms(extra_cost, averted), ["ref", "arm"], 0)
+    row = table.iloc[0]
+    assert row["quadrant"] == quadrant
+    assert reads in row["verdict"], row["verdict"]
+    assert row["cost_clear"] and row["spells_clear"]
+    # Every draw of this table lies in the quadrant of the means.
+    p_cols = ["p_dominant", "p_dominated", "p_costs_more_averts", "p_saves_money_adds"]
+    assert row[p_cols].sum() == pytest.approx(1.0)
+    assert row[f"p_{QUADRANT_KEYS[quadrant]}"] == 1.0
+    if quadrant in ("dominant", "dominated"):
+        assert np.isnan(row["ratio_ci_low"]), "a ratio in these quadrants means nothing"
+    else:
+        assert row["ratio_ci_low"] <= row["cost_per_spell_averted_usd"] <= row["ratio_ci_high"]
+    assert len(draws) == BOOTSTRAP_RESAMPLES
+    assert draws["extra_cost_usd"].mean() == pytest.approx(np.mean(extra_cost), rel=0.02)
+
+
+@pytest.mark.parametrize(
+    "extra_cost, averted, which",
+    [
+        ([-2e5, 1e5, 1.5e5, -0.5e5], [4, 5, 6, 5], "extra-cost"),
+        ([9e4, 1e5, 1.1e5, 1.2e5], [-4, 5, 6, -5], "spells-averted"),
+        ([-2e5, 1e5, 1.5e5, -0.5e5], [-4, 5, 6, -5], "extra-cost and spells-averted"),
+    ],
+)
+def test_cost_effectiveness_gives_no_verdict_when_an_interval_includes_zero(
+    extra_cost, averted, which
+):
+    table, _ = _cost_effectiveness(_two_arms(extra_cost, averted), ["ref", "arm"], 0)
+    row = table.iloc[0]
+    intervals = "intervals include" if " and " in which else "interval includes"
+    assert row["verdict"] == f"no verdict: the {which} {intervals} 0"
+    assert np.isnan(row["ratio_ci_low"]) and np.isnan(row["ratio_ci_high"])
+
+
+def test_cost_effectiveness_with_one_rep_gives_no_verdict():
+    table, _ = _cost_effectiveness(_two_arms([1e5], [5]), ["ref", "arm"], 0)
+    assert table.iloc[0]["verdict"] == "no verdict: one rep gives no interval"
 
 
 def test_verdict_is_one_of_four_and_negligible_below_the_practical_threshold():
@@ -258,6 +329,9 @@ def test_save_writes_tables_manifest_and_figures(tmp_path, siloed_vs_aligned):
     out = siloed_vs_aligned.save(tmp_path / "cmp")
     manifest = json.loads((out / "comparison.json").read_text())
     assert manifest["reference"] == "baseline_siloed"
+    assert manifest["dollar_year"] == 2024
+    assert "ce_bootstrap.parquet" in manifest["tables"]
+    assert "figures/ce_plane.png" in manifest["figures"]
     assert manifest["seeds"] == [0, 1, 2]
     assert {"sysmodel", "mesa", "numpy"} <= set(manifest["versions"])
     assert manifest["code_revision"]
@@ -287,17 +361,19 @@ def test_cli_compare_writes_the_promised_files_and_refuses_an_existing_folder(
     text = _ANSI.sub("", result.output)
     assert "paired differences" in text and "cost per homeless spell averted" in text
     header = next(line for line in text.splitlines() if "95% interval" in line)
-    assert header.split()[-1] == "verdict" and "unit" in header
-    assert "nan" not in text.replace("financial", "")
-    assert "USD (2024)" in text and "% of families" in text
+    assert header.split()[-1] == "verdict" and "outcome (unit)" in header
+    assert not re.search(r"\bnan\b", text, re.IGNORECASE)
+    assert "USD (2024)" in text and "% of families" in text and "costs in 2024 USD" in text
     for label in ("homeless spells", "evictions", "employment rate", "income", "savings at", "child well-being",
                   "total public cost", "administrat"):  # fmt: skip
         assert label in text, label
     for name in (*Comparison.TABLES,):
         assert (out / f"{name}.parquet").is_file(), name
     assert (out / "comparison.json").is_file() and (out / "differences.csv").is_file()
-    for fig in ("forest", "trajectories", "equity", "counterfactual"):
+    for fig in ("forest", "trajectories", "equity", "counterfactual", "ce_plane"):
         assert (out / "figures" / f"{fig}.png").stat().st_size > 10_000, fig
+    assert "dominant" in text or "no verdict" in text or "per spell averted" in text
+    assert "share of bootstrap draws" in text
     assert len(list((out / "runs").iterdir())) == 4
 
     again = invoke(*args, "--out", str(out))

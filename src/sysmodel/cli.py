@@ -21,7 +21,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from .params import param_specs
+from .params import DOLLAR_YEAR, param_specs
 from .processes import PROCESSES
 from .registry import RegistryError
 from .report.format import display_unit, in_unit, short_number
@@ -328,7 +328,7 @@ def compare(
         )
         console.print(
             f"[bold]{names}[/]: {reps} paired reps (seeds {seed}..{seed + reps - 1}), {size}, "
-            f"{burn_in} burn-in + {p.time.months} months; writing to {out}/"
+            f"{burn_in} burn-in + {p.time.months} months; costs in {DOLLAR_YEAR} USD; writing to {out}/"
             + (" (resuming: finished runs are reused)" if resuming else "")
         )
     try:
@@ -358,24 +358,25 @@ def compare(
     for arm in result.arms[1:]:
         d = result.differences[result.differences["scenario"] == arm]
         table = Table(
-            title=f"{arm} minus {result.reference}: paired differences over {reps} reps",
+            title=f"{arm} minus {result.reference}:\npaired differences over {reps} reps",
             caption="reference, scenario: means over reps; interval: 95% t-interval of the paired "
             "differences; pp: percentage points; negligible: the interval excludes 0 but the "
             f"difference is under {PRACTICAL_SHARE:.0%} of the reference",
             box=box.SIMPLE_HEAD,
             pad_edge=False,
+            collapse_padding=True,
         )
-        table.add_column("outcome", overflow="fold")
-        table.add_column("unit", overflow="fold")
+        # The unit goes under the outcome's label, not in a column of its own: the table must fit 80
+        # columns, and rich would otherwise fold the text columns away (hence the minimum widths).
+        table.add_column("outcome (unit)", overflow="fold", min_width=14)
         for col in ("reference", "scenario", "difference", "95% interval"):
             table.add_column(col, justify="right", no_wrap=True)
-        table.add_column("verdict", no_wrap=True)
+        table.add_column("verdict", overflow="fold", min_width=10)
         for row in d.itertuples():
             unit = units[row.outcome]
             fmt = _fmt_pp if unit.startswith("share") else short_number
             table.add_row(
-                row.label,
-                display_unit(unit),
+                f"{row.label}\n[dim]{display_unit(unit)}[/]",
                 in_unit(row.reference_mean, unit),
                 in_unit(row.scenario_mean, unit),
                 fmt(row.mean),
@@ -383,17 +384,7 @@ def compare(
                 _VERDICT_STYLE[row.verdict].format(row.verdict),
             )
         console.print(table)
-        ce = result.cost_effectiveness.set_index("scenario").loc[arm]
-        interval = (
-            f"[{short_number(ce.ci_low)}, {short_number(ce.ci_high)}]"
-            if ce.interval_defined
-            else "(no interval: spells averted not clearly different from 0)"
-        )
-        console.print(
-            f"cost per homeless spell averted: {short_number(ce.cost_per_spell_averted_usd)} USD "
-            f"{interval} ({short_number(ce.extra_cost_usd)} USD extra cost / "
-            f"{ce.spells_averted:,.1f} spells averted; {ce.reading})"
-        )
+        _print_cost_effectiveness(result.cost_effectiveness.set_index("scenario").loc[arm])
         cf = result.counterfactual_pooled.set_index("scenario").loc[arm]
         console.print(
             f"paired counterfactual, {cf.matched:,} matched families over {reps} reps: homeless in "
@@ -414,6 +405,32 @@ def compare(
         f"wrote {out}/ (outcomes, differences, cost_effectiveness, counterfactual, equity, monthly "
         ".parquet; differences.csv; figures/; comparison.json)"
     )
+
+
+def _print_cost_effectiveness(ce) -> None:
+    """One arm's place on the cost-effectiveness plane: verdict, both intervals, bootstrap shares."""
+    from .experiments.compare import QUADRANT_KEYS
+
+    def interval(lo: float, hi: float) -> str:
+        return f"[{short_number(lo)}, {short_number(hi)}]"
+
+    console.print(
+        f"[bold]cost per homeless spell averted[/] vs {ce.reference}: [bold]{ce.verdict}[/]",
+        highlight=False,
+    )
+    console.print(
+        f"  extra total public cost {short_number(ce.extra_cost_usd)} "
+        f"{interval(ce.extra_cost_ci_low, ce.extra_cost_ci_high)} USD ({DOLLAR_YEAR}); homeless "
+        f"spells averted {short_number(ce.spells_averted)} "
+        f"{interval(ce.spells_averted_ci_low, ce.spells_averted_ci_high)}; means in the quadrant "
+        f"'{ce.quadrant}'",
+        highlight=False,
+    )
+    p = {q: getattr(ce, f"p_{key}") for q, key in QUADRANT_KEYS.items()}
+    if sum(p.values()) < 1 - 1e-9:  # draws at the origin: the arms did not differ in that resample
+        p["no difference"] = 1 - sum(p.values())
+    shares = "; ".join(f"{q} {share:.0%}" for q, share in p.items())  # names hold commas
+    console.print(f"  share of bootstrap draws: {shares}", highlight=False)
 
 
 # How the console shows each verdict of the differences table.
@@ -478,8 +495,6 @@ def params(
     ] = False,
 ) -> None:
     """List every parameter: key, default, unit, bounds, description (and source)."""
-    from .params import DOLLAR_YEAR
-
     table = Table(
         show_lines=False,
         caption=f"Dollar amounts are {DOLLAR_YEAR} USD; costs published in other years are converted "

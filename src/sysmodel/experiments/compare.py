@@ -12,8 +12,10 @@ What a :class:`Comparison` holds (all tidy DataFrames):
 - ``differences``: per scenario and outcome, the paired difference to the reference (mean, sd, n and a
   95% t-interval over reps) and a verdict (:func:`verdict`: better, worse, negligible or no clear
   difference);
-- ``cost_effectiveness``: cost per homeless spell averted, a ratio of means (extra total public cost over
-  shelter entries averted) with a paired bootstrap percentile interval over reps;
+- ``cost_effectiveness``: each arm on the cost-effectiveness plane (extra total public cost against
+  homeless spells averted): the quadrant (dominant, dominated or a trade-off with its ratio), the share
+  of paired bootstrap draws in each quadrant, and a verdict only when both intervals exclude 0;
+  ``ce_bootstrap`` holds the draws;
 - ``counterfactual`` / ``counterfactual_pooled``: the per-family paired counterfactual: families matched
   by id across the two runs of a rep, counted as homeless in both, only under the reference, only under
   the scenario, or neither;
@@ -42,6 +44,7 @@ from scipy import stats
 
 from ..outputs import write_json_atomic, write_parquet_atomic
 from ..params import DOLLAR_YEAR
+from ..report.format import short_number
 from ..runner import code_revision, package_versions
 from ..scenario import Scenario
 from .executors import run_specs
@@ -61,6 +64,7 @@ __all__ = [
     "paired_summary",
     "verdict",
     "VERDICTS",
+    "QUADRANT_KEYS",
     "PRACTICAL_SHARE",
 ]
 
@@ -72,6 +76,14 @@ BOOTSTRAP_RESAMPLES = 4000
 PRACTICAL_SHARE = 0.01
 # The verdicts of the differences table, in this order (figures and the console colour by them).
 VERDICTS = ("better", "worse", "negligible", "no clear difference")
+# The quadrants of the cost-effectiveness plane (x: spells averted, y: extra cost), as the
+# cost_effectiveness table names them, and the suffix of their p_ columns (share of bootstrap draws).
+QUADRANT_KEYS = {
+    "dominant": "dominant",  # costs less, averts spells (south-east)
+    "dominated": "dominated",  # costs more, adds spells (north-west)
+    "costs more, averts spells": "costs_more_averts",  # north-east: a price per spell averted
+    "saves money, adds spells": "saves_money_adds",  # south-west: savings per extra spell
+}
 
 # A family counts as homeless in a run if it entered shelter, or spent a month there, while recording.
 HOMELESS = "(episodes > 0) | (months_homeless > 0)"
@@ -297,19 +309,6 @@ def verdict(
     return "better" if up == higher_is_better else "worse"
 
 
-def _bootstrap_ratio(
-    num: np.ndarray, den: np.ndarray, rng: np.random.Generator
-) -> tuple[float, float]:
-    """Percentile interval of mean(num) / mean(den) over paired resamples of reps."""
-    n = num.size
-    idx = rng.integers(0, n, size=(BOOTSTRAP_RESAMPLES, n))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ratios = num[idx].mean(axis=1) / den[idx].mean(axis=1)
-    tail = (1 - CONFIDENCE) / 2 * 100
-    lo, hi = np.percentile(ratios, [tail, 100 - tail])
-    return float(lo), float(hi)
-
-
 # --- one run, reduced to what the comparison needs --------------------------------------------
 
 
@@ -361,6 +360,7 @@ class Comparison:
     outcomes: pd.DataFrame
     differences: pd.DataFrame
     cost_effectiveness: pd.DataFrame
+    ce_bootstrap: pd.DataFrame
     counterfactual: pd.DataFrame
     counterfactual_pooled: pd.DataFrame
     equity: pd.DataFrame
@@ -377,6 +377,7 @@ class Comparison:
         "outcomes",
         "differences",
         "cost_effectiveness",
+        "ce_bootstrap",
         "counterfactual",
         "counterfactual_pooled",
         "equity",
@@ -438,10 +439,15 @@ class Comparison:
                     f"but |mean| < practical_threshold = {PRACTICAL_SHARE:g} x |reference mean|; "
                     "else 'better' or 'worse' by the outcome's direction"
                 ),
-                "cost_per_spell_averted": (
-                    "ratio of means: mean extra total public cost over mean shelter entries averted; "
-                    f"{CONFIDENCE:.0%} paired bootstrap percentile interval ({BOOTSTRAP_RESAMPLES} "
-                    "resamples of reps), given only when the spells-averted t-interval excludes 0"
+                "cost_effectiveness": (
+                    "each arm on the cost-effectiveness plane: mean extra total public cost "
+                    f"(USD {DOLLAR_YEAR}, undiscounted) against mean shelter entries averted, each "
+                    f"with its paired t-interval; the quadrant of the means (dominant, dominated, or a "
+                    "trade-off); the share of paired bootstrap draws in each quadrant "
+                    f"({BOOTSTRAP_RESAMPLES} resamples of reps, cost and spells resampled together, "
+                    "ce_bootstrap table); no verdict when either t-interval includes 0; in a "
+                    "trade-off quadrant the ratio of means with a "
+                    f"{CONFIDENCE:.0%} bootstrap percentile interval"
                 ),
                 "homeless_family": HOMELESS,
                 "counterfactual_matching": (
@@ -488,6 +494,7 @@ class Comparison:
             fig.trajectory_plot(self.monthly, folder / "trajectories.png"),
             fig.equity_plot(self.equity, folder / "equity.png"),
             fig.counterfactual_plot(self.counterfactual_pooled, folder / "counterfactual.png"),
+            fig.ce_plane_plot(self.cost_effectiveness, self.ce_bootstrap, folder / "ce_plane.png", DOLLAR_YEAR),
         ]
         return [f"figures/{p.name}" for p in paths]
 
@@ -614,6 +621,7 @@ def compare(
         df["scenario"] = pd.Categorical(df["scenario"], categories=arms)
 
     counterfactual = _counterfactual(arms, seeds, run_ids, digests)
+    cost_effectiveness, ce_bootstrap = _cost_effectiveness(outcomes, arms, base_seed)
     groups = [g.name for g in scenarios[0].params.population.groups]
     return Comparison(
         scenarios=scenarios,
@@ -622,7 +630,8 @@ def compare(
         base_seed=base_seed,
         outcomes=outcomes,
         differences=_differences(outcomes, arms),
-        cost_effectiveness=_cost_effectiveness(outcomes, arms, base_seed),
+        cost_effectiveness=cost_effectiveness,
+        ce_bootstrap=ce_bootstrap,
         counterfactual=counterfactual,
         counterfactual_pooled=_pool_counterfactual(counterfactual),
         equity=_equity(equity_runs, arms, groups),
@@ -673,29 +682,89 @@ def _differences(outcomes: pd.DataFrame, arms: list[str]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _cost_effectiveness(outcomes: pd.DataFrame, arms: list[str], base_seed: int) -> pd.DataFrame:
-    """Cost per homeless spell averted: extra total cost over shelter entries averted (ratio of means)."""
+def _quadrant(extra_cost: np.ndarray, averted: np.ndarray) -> np.ndarray:
+    """The quadrant of the cost-effectiveness plane of each (extra cost, spells averted) point.
+
+    Points on an axis go to the quadrant they border with the better reading removed: no extra cost and
+    spells averted is dominant, extra cost and no spells averted is dominated.
+    """
+    c, a = np.asarray(extra_cost, dtype=float), np.asarray(averted, dtype=float)
+    return np.select(
+        [(c <= 0) & (a >= 0) & ((c < 0) | (a > 0)), (c >= 0) & (a <= 0) & ((c > 0) | (a < 0)),
+         (c > 0) & (a > 0), (c < 0) & (a < 0)],
+        ["dominant", "dominated", "costs more, averts spells", "saves money, adds spells"],
+        default="no difference",
+    )  # fmt: skip
+
+
+def _ce_verdict(quadrant: str, ratio: float, lo: float, hi: float, c: dict, a: dict) -> str:
+    """The reading of one arm's cost-effectiveness, or why there is none."""
+    if c["n"] < 2:
+        return "no verdict: one rep gives no interval"
+    unclear = [
+        name
+        for name, s in (("extra-cost", c), ("spells-averted", a))
+        if not (s["ci_low"] > 0 or s["ci_high"] < 0)
+    ]
+    if unclear:
+        intervals = "interval includes" if len(unclear) == 1 else "intervals include"
+        return f"no verdict: the {' and '.join(unclear)} {intervals} 0"
+    usd = f"USD ({DOLLAR_YEAR})"
+    interval = f"[{short_number(lo)}, {short_number(hi)}]"
+    return {
+        "dominant": "dominant: costs less and averts spells",
+        "dominated": "dominated: costs more and adds spells",
+        "costs more, averts spells": (
+            f"costs {short_number(ratio)} {usd} more per spell averted {interval}"
+        ),
+        "saves money, adds spells": f"saves {short_number(ratio)} {usd} per extra spell {interval}",
+    }[quadrant]
+
+
+def _cost_effectiveness(
+    outcomes: pd.DataFrame, arms: list[str], base_seed: int
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Each arm on the cost-effectiveness plane: extra total public cost against spells averted.
+
+    Returns the table (one row per arm: both paired t-intervals, the quadrant of the means, the share
+    of bootstrap draws in each quadrant, the ratio where it means something, and a verdict) and the
+    bootstrap draws (scenario, draw, extra_cost_usd, spells_averted). Draws resample reps with
+    replacement, pairing cost and spells within a rep; every arm uses the same resamples.
+    """
     reference = arms[0]
-    rows = []
+    n = int((outcomes["scenario"] == reference).sum())
+    rng = np.random.default_rng([base_seed, n, 0xC0575])
+    idx = rng.integers(0, n, size=(BOOTSTRAP_RESAMPLES, n))
+    tail = (1 - CONFIDENCE) / 2 * 100
+    rows, draws = [], []
     for arm in arms[1:]:
         extra_cost = _paired(outcomes, arm, reference, "cost_total")
         averted = -_paired(outcomes, arm, reference, "shelter_entries")
         c, a = paired_summary(extra_cost), paired_summary(averted)
+        boot_cost, boot_averted = extra_cost[idx].mean(axis=1), averted[idx].mean(axis=1)
+        draws.append(
+            pd.DataFrame(
+                {
+                    "scenario": arm,
+                    "draw": np.arange(BOOTSTRAP_RESAMPLES),
+                    "extra_cost_usd": boot_cost,
+                    "spells_averted": boot_averted,
+                }
+            )
+        )
+        where = _quadrant(boot_cost, boot_averted)
+        quadrant = str(_quadrant(c["mean"], a["mean"]))
         ratio = c["mean"] / a["mean"] if a["mean"] != 0 else float("nan")
-        # The ratio's interval is bounded only if averted spells are clearly away from zero.
+        clear = {
+            key: bool(s["n"] >= 2 and (s["ci_low"] > 0 or s["ci_high"] < 0))
+            for key, s in (("cost", c), ("spells", a))
+        }
+        # A ratio reads only as a trade-off (more cost for more effect, or savings for less): a negative
+        # ratio mixes "cheaper and better" with "dearer and worse". Its interval needs both clear.
         lo = hi = float("nan")
-        defined = bool(np.isfinite(a["ci_low"]) and (a["ci_low"] > 0 or a["ci_high"] < 0))
-        if defined:
-            rng = np.random.default_rng([base_seed, len(extra_cost), 0xC0575])
-            lo, hi = _bootstrap_ratio(extra_cost, averted, rng)
-        if c["mean"] <= 0 and a["mean"] > 0:
-            reading = "saves money and averts spells"
-        elif a["mean"] > 0:
-            reading = "costs more and averts spells"
-        elif c["mean"] <= 0:
-            reading = "saves money, adds spells"
-        else:
-            reading = "costs more and adds spells"
+        if clear["cost"] and clear["spells"] and quadrant in QUADRANT_KEYS and ratio > 0:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                lo, hi = (float(v) for v in np.percentile(boot_cost / boot_averted, [tail, 100 - tail]))
         rows.append(
             {
                 "scenario": arm,
@@ -707,14 +776,17 @@ def _cost_effectiveness(outcomes: pd.DataFrame, arms: list[str], base_seed: int)
                 "spells_averted": a["mean"],
                 "spells_averted_ci_low": a["ci_low"],
                 "spells_averted_ci_high": a["ci_high"],
+                "cost_clear": clear["cost"],
+                "spells_clear": clear["spells"],
+                "quadrant": quadrant,
+                **{f"p_{key}": float((where == q).mean()) for q, key in QUADRANT_KEYS.items()},
                 "cost_per_spell_averted_usd": ratio,
-                "ci_low": lo,
-                "ci_high": hi,
-                "interval_defined": defined,
-                "reading": reading,
+                "ratio_ci_low": lo,
+                "ratio_ci_high": hi,
+                "verdict": _ce_verdict(quadrant, ratio, lo, hi, c, a),
             }
         )
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows), pd.concat(draws, ignore_index=True)
 
 
 def _counterfactual(
