@@ -402,8 +402,8 @@ def compare(
     if result.runs_reused:
         console.print(f"{result.runs_reused} finished run(s) were reused from {out}/runs/")
     console.print(
-        f"wrote {out}/ (outcomes, differences, cost_effectiveness, counterfactual, equity, monthly "
-        ".parquet; differences.csv; figures/; comparison.json)"
+        f"wrote {out}/ (outcomes, differences, cost_effectiveness, ce_bootstrap, counterfactual, "
+        "equity, monthly .parquet; differences.csv; figures/; comparison.json)"
     )
 
 

@@ -485,7 +485,8 @@ class Comparison:
         return out
 
     def figures(self, folder: str | Path) -> list[str]:
-        """Draw the forest plot, trajectories, equity and counterfactual figures; return file names."""
+        """Draw the forest plot, trajectories, equity, counterfactual and cost-effectiveness plane
+        figures; return file names."""
         from ..report import figures as fig  # the report layer draws from tables only
 
         folder = Path(folder)
