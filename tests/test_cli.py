@@ -159,6 +159,35 @@ def test_run_writes_the_promised_files_and_prints_the_summary(invoke, tmp_path):
         assert key.replace("_", " ") in result.text, f"summary row {key!r} not printed"
 
 
+def test_run_summary_prints_whole_numbers_percentages_units_and_says_why_a_row_is_na(
+    invoke, tmp_path
+):
+    result = invoke("run", BASELINE, *SMALL, "--out", tmp_path / "run")
+    assert result.exit_code == 0, result.text
+    rows = {
+        line.split("│")[1].strip(): [cell.strip() for cell in line.split("│")[2:-1]]
+        for line in result.text.splitlines()
+        if line.count("│") >= 4
+    }
+    assert rows["months"] == ["6", "months"]
+    assert rows["families ever"][0].replace(",", "").isdigit()
+    value, unit = rows["share families ever in shelter"]
+    assert value.endswith("%") and "%" in unit
+    assert rows["cost total usd"][1] == "USD (2024)"
+    # The baseline screens no one: its screening rows are n/a, and the table says why.
+    assert rows["screening auc realised"][0] == "n/a"
+    assert "n/a: no family was screened" in result.text
+    assert not re.search(r"\bnan\b", result.text, re.IGNORECASE)
+
+
+def test_every_summary_key_has_a_unit():
+    from sysmodel import run_scenario
+    from sysmodel.outputs import SUMMARY_UNITS
+
+    summary = run_scenario(BASELINE, seed=0, families=100, months=2).summary()
+    assert set(summary) == set(SUMMARY_UNITS)
+
+
 def test_run_applies_set_overrides(invoke, tmp_path):
     find, decided = "economy.p_job_find_per_month", "housing.p_case_decided_per_month"
     v1, v2 = shifted(find), shifted(decided)

@@ -16,7 +16,22 @@ from typer.testing import CliRunner
 
 from sysmodel import cli
 from sysmodel.experiments import ResultStore
-from sysmodel.experiments.compare import OUTCOMES, Comparison, compare, outcome, paired_summary
+from sysmodel.experiments.compare import (
+    BOOTSTRAP_RESAMPLES,
+    OUTCOMES,
+    PRACTICAL_SHARE,
+    QUADRANT_KEYS,
+    VERDICTS,
+    CompareError,
+    CompareWarning,
+    Comparison,
+    _cost_effectiveness,
+    check_comparable,
+    compare,
+    outcome,
+    paired_summary,
+    verdict,
+)
 from sysmodel.params import SERVICE_SCHEDULE
 from sysmodel.scenario import Scenario, load_scenario
 
@@ -99,7 +114,9 @@ def test_paired_summary_matches_a_t_interval_by_hand():
 
 def test_scenario_against_itself_gives_exactly_zero_differences_and_intervals():
     a = small(SILOED)
-    c = compare([a, renamed(a, "same_again")], reps=3, workers=1)
+    with pytest.warns(CompareWarning, match="identical parameters"):
+        c = compare([a, renamed(a, "same_again")], reps=3, workers=1)
+    assert any("identical parameters" in w for w in c.warnings)
     d = c.differences
     assert len(d) == len(OUTCOMES)
     for col in ("mean", "sd", "ci_low", "ci_high"):
@@ -142,8 +159,100 @@ def test_cost_per_spell_averted_is_the_ratio_of_mean_paired_differences(siloed_v
     assert ce["spells_averted"] == pytest.approx(averted)
     if averted != 0:
         assert ce["cost_per_spell_averted_usd"] == pytest.approx(extra / averted)
-    if ce["interval_defined"]:
-        assert ce["ci_low"] <= ce["ci_high"]
+    draws = c.ce_bootstrap
+    assert list(draws.columns) == ["scenario", "draw", "extra_cost_usd", "spells_averted"]
+    assert len(draws) == BOOTSTRAP_RESAMPLES * (len(c.arms) - 1)
+
+
+def _two_arms(extra_cost, averted) -> pd.DataFrame:
+    """A per-run outcomes table whose paired differences are the given per-rep values."""
+    reps = len(extra_cost)
+    return pd.DataFrame(
+        {
+            "scenario": ["ref"] * reps + ["arm"] * reps,
+            "rep": [*range(reps), *range(reps)],
+            "cost_total": [1e6] * reps + [1e6 + c for c in extra_cost],
+            "shelter_entries": [100.0] * reps + [100.0 - a for a in averted],
+        }
+    )
+
+
+@pytest.mark.parametrize(
+    "extra_cost, averted, quadrant, reads",
+    [
+        ([-9e4, -1e5, -1.1e5, -1.2e5], [4, 5, 6, 5], "dominant", "dominant: costs less and averts"),
+        ([9e4, 1e5, 1.1e5, 1.2e5], [-4, -5, -6, -5], "dominated", "dominated: costs more and adds"),
+        ([9e4, 1e5, 1.1e5, 1.2e5], [4, 5, 6, 5], "costs more, averts spells",
+         "costs 21.0k USD (2024) more per spell averted"),
+        ([-9e4, -1e5, -1.1e5, -1.2e5], [-4, -5, -6, -5], "saves money, adds spells",
+         "saves 21.0k USD (2024) per extra spell"),
+    ],
+)  # fmt: skip
+def test_cost_effectiveness_names_the_quadrant_and_reads_a_ratio_only_in_a_trade_off(
+    extra_cost, averted, quadrant, reads
+):
+    table, draws = _cost_effectiveness(_two_arms(extra_cost, averted), ["ref", "arm"], 0)
+    row = table.iloc[0]
+    assert row["quadrant"] == quadrant
+    assert reads in row["verdict"], row["verdict"]
+    assert row["cost_clear"] and row["spells_clear"]
+    # Every draw of this table lies in the quadrant of the means.
+    p_cols = ["p_dominant", "p_dominated", "p_costs_more_averts", "p_saves_money_adds"]
+    assert row[p_cols].sum() == pytest.approx(1.0)
+    assert row[f"p_{QUADRANT_KEYS[quadrant]}"] == 1.0
+    if quadrant in ("dominant", "dominated"):
+        assert np.isnan(row["ratio_ci_low"]), "a ratio in these quadrants means nothing"
+    else:
+        assert row["ratio_ci_low"] <= row["cost_per_spell_averted_usd"] <= row["ratio_ci_high"]
+    assert len(draws) == BOOTSTRAP_RESAMPLES
+    assert draws["extra_cost_usd"].mean() == pytest.approx(np.mean(extra_cost), rel=0.02)
+
+
+@pytest.mark.parametrize(
+    "extra_cost, averted, which",
+    [
+        ([-2e5, 1e5, 1.5e5, -0.5e5], [4, 5, 6, 5], "extra-cost"),
+        ([9e4, 1e5, 1.1e5, 1.2e5], [-4, 5, 6, -5], "spells-averted"),
+        ([-2e5, 1e5, 1.5e5, -0.5e5], [-4, 5, 6, -5], "extra-cost and spells-averted"),
+    ],
+)
+def test_cost_effectiveness_gives_no_verdict_when_an_interval_includes_zero(
+    extra_cost, averted, which
+):
+    table, _ = _cost_effectiveness(_two_arms(extra_cost, averted), ["ref", "arm"], 0)
+    row = table.iloc[0]
+    intervals = "intervals include" if " and " in which else "interval includes"
+    assert row["verdict"] == f"no verdict: the {which} {intervals} 0"
+    assert np.isnan(row["ratio_ci_low"]) and np.isnan(row["ratio_ci_high"])
+
+
+def test_cost_effectiveness_with_one_rep_gives_no_verdict():
+    table, _ = _cost_effectiveness(_two_arms([1e5], [5]), ["ref", "arm"], 0)
+    assert table.iloc[0]["verdict"] == "no verdict: one rep gives no interval"
+
+
+def test_verdict_is_one_of_four_and_negligible_below_the_practical_threshold():
+    assert VERDICTS == ("better", "worse", "negligible", "no clear difference")
+    # (ci_low, ci_high, mean, threshold, higher_is_better) -> verdict
+    assert verdict(1.0, 3.0, 2.0, 0.5, True) == "better"
+    assert verdict(1.0, 3.0, 2.0, 0.5, False) == "worse"
+    assert verdict(-3.0, -1.0, -2.0, 0.5, False) == "better"
+    assert verdict(0.1, 0.3, 0.2, 0.5, True) == "negligible"  # clear, but below the threshold
+    assert verdict(-0.3, -0.1, -0.2, 0.5, False) == "negligible"
+    assert verdict(-1.0, 3.0, 1.0, 0.5, True) == "no clear difference"
+    assert verdict(float("nan"), float("nan"), 1.0, 0.5, True) == "no clear difference"
+    assert verdict(0.0, 2.0, 1.0, 0.5, True) == "no clear difference"  # touches zero
+
+
+def test_differences_have_a_practical_threshold_of_one_percent_of_the_reference(siloed_vs_aligned):
+    d = siloed_vs_aligned.differences
+    assert PRACTICAL_SHARE == 0.01
+    np.testing.assert_allclose(d["practical_threshold"], 0.01 * d["reference_mean"].abs())
+    assert set(d["verdict"]) <= set(VERDICTS)
+    for row in d.itertuples():
+        assert row.verdict == verdict(
+            row.ci_low, row.ci_high, row.mean, row.practical_threshold, row.higher_is_better
+        )
 
 
 # --- the paired counterfactual and equity -----------------------------------------------------
@@ -220,6 +329,9 @@ def test_save_writes_tables_manifest_and_figures(tmp_path, siloed_vs_aligned):
     out = siloed_vs_aligned.save(tmp_path / "cmp")
     manifest = json.loads((out / "comparison.json").read_text())
     assert manifest["reference"] == "baseline_siloed"
+    assert manifest["dollar_year"] == 2024
+    assert "ce_bootstrap.parquet" in manifest["tables"]
+    assert "figures/ce_plane.png" in manifest["figures"]
     assert manifest["seeds"] == [0, 1, 2]
     assert {"sysmodel", "mesa", "numpy"} <= set(manifest["versions"])
     assert manifest["code_revision"]
@@ -248,14 +360,20 @@ def test_cli_compare_writes_the_promised_files_and_refuses_an_existing_folder(
     assert result.exit_code == 0, result.output
     text = _ANSI.sub("", result.output)
     assert "paired differences" in text and "cost per homeless spell averted" in text
+    header = next(line for line in text.splitlines() if "95% interval" in line)
+    assert header.split()[-1] == "verdict" and "outcome (unit)" in header
+    assert not re.search(r"\bnan\b", text, re.IGNORECASE)
+    assert "USD (2024)" in text and "% of families" in text and "costs in 2024 USD" in text
     for label in ("homeless spells", "evictions", "employment rate", "income", "savings at", "child well-being",
                   "total public cost", "administrat"):  # fmt: skip
         assert label in text, label
     for name in (*Comparison.TABLES,):
         assert (out / f"{name}.parquet").is_file(), name
     assert (out / "comparison.json").is_file() and (out / "differences.csv").is_file()
-    for fig in ("forest", "trajectories", "equity", "counterfactual"):
+    for fig in ("forest", "trajectories", "equity", "counterfactual", "ce_plane"):
         assert (out / "figures" / f"{fig}.png").stat().st_size > 10_000, fig
+    assert "dominant" in text or "no verdict" in text or "per spell averted" in text
+    assert "share of bootstrap draws" in text
     assert len(list((out / "runs").iterdir())) == 4
 
     again = invoke(*args, "--out", str(out))
@@ -269,7 +387,8 @@ def test_cli_compare_resumes_an_interrupted_folder_and_rejects_bad_input(tmp_pat
     out = tmp_path / "cmp"
     # An interrupted compare leaves runs/ but no comparison.json: rerunning resumes it.
     store = ResultStore(out)
-    compare([small(SILOED), small(ALIGNED)], reps=1, workers=1, store=store)
+    with pytest.warns(CompareWarning, match="--reps 1"):
+        compare([small(SILOED), small(ALIGNED)], reps=1, workers=1, store=store)
     args = ["compare", str(SILOED), str(ALIGNED), "--reps", "2", *SMALL_CLI, "--workers", "1"]
     result = invoke(*args, "--out", str(out))
     assert result.exit_code == 0, result.output
@@ -299,3 +418,73 @@ def test_stored_runs_of_other_code_or_other_defaults_are_not_reused(monkeypatch)
     assert run_id("0.1.0:abc") == same
     assert run_id("0.1.0:def") != same
     assert run_id("0.1.0:abc", **{"benefits.take_up_start": 0.5}) != same
+
+
+# --- arms that cannot be paired ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "key, fix",
+    [
+        ("time.months", "--months"),
+        ("population.n_families", "--families"),
+        ("time.burn_in_months", "--set time.burn_in_months="),
+    ],
+)
+def test_arms_differing_in_horizon_burn_in_or_size_are_refused_with_the_key_values_and_fix(key, fix):
+    a, b = small(SILOED), small(ALIGNED, **{key: 24})
+    with pytest.raises(CompareError) as err:
+        compare([a, b], reps=2, workers=1)
+    text = str(err.value)
+    assert key in text and fix in text
+    assert f"baseline_siloed {SMALL[key]}" in text and "aligned_housing_hub 24" in text
+
+
+def test_allow_differing_lets_size_and_burn_in_differ_but_never_the_recorded_months():
+    a = small(SILOED)
+    b = small(ALIGNED, **{"population.n_families": 400, "time.burn_in_months": 4})
+    allowed = ["population.n_families", "time.burn_in_months"]
+    assert check_comparable([a, b], reps=2, allow_differing=allowed) == []
+    with pytest.raises(CompareError, match="time.burn_in_months"):
+        check_comparable([a, b], reps=2, allow_differing=["population.n_families"])
+    with pytest.raises(CompareError, match="month by month"):
+        check_comparable([a, b], reps=2, allow_differing=["time.months"])
+    with pytest.raises(CompareError, match="economy.p_job_find_per_month"):
+        check_comparable([a, b], reps=2, allow_differing=["economy.p_job_find_per_month"])
+
+
+def test_one_rep_is_warned_about_because_no_interval_is_possible():
+    warned = check_comparable([small(SILOED), small(ALIGNED)], reps=1)
+    assert len(warned) == 1 and "--reps 1" in warned[0] and "no interval" in warned[0]
+
+
+def test_cli_compare_refuses_differing_sizes_before_running_and_allow_differing_accepts_them(
+    tmp_path,
+):
+    args = ["compare", str(SILOED), str(ALIGNED), "--reps", "2", "--workers", "1",
+            "--set", "time.months=6", "--set", "time.burn_in_months=2"]  # fmt: skip
+    bigger = tmp_path / "bigger.yaml"
+    bigger.write_text(ALIGNED.read_text() + "  population:\n    n_families: 250\n")
+    args[2] = str(bigger)
+    refused = invoke(*args, "--out", str(tmp_path / "no"))
+    text = _ANSI.sub("", refused.output)
+    assert refused.exit_code == 2 and "population.n_families" in text and "--families" in text
+    assert not (tmp_path / "no").exists(), "a refused comparison leaves no folder behind"
+    small_base = tmp_path / "base.yaml"
+    small_base.write_text(SILOED.read_text() + "  population:\n    n_families: 200\n")
+    args[1] = str(small_base)
+    ok = invoke(*args, "--allow-differing", "population.n_families", "--out", str(tmp_path / "ok"))
+    assert ok.exit_code == 0, ok.output
+    manifest = json.loads((tmp_path / "ok" / "comparison.json").read_text())
+    assert manifest["allowed_differences"] == ["population.n_families"]
+    assert [s["n_families"] for s in manifest["scenarios"]] == [200, 250]
+
+
+def test_cli_compare_warns_on_stderr_and_in_the_manifest_for_one_rep(tmp_path):
+    out = tmp_path / "cmp"
+    args = ["compare", str(SILOED), str(ALIGNED), "--reps", "1", *SMALL_CLI, "--workers", "1"]
+    result = CliRunner().invoke(cli.app, [*args, "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "warning" in _ANSI.sub("", result.stderr) and "--reps 1" in result.stderr
+    manifest = json.loads((out / "comparison.json").read_text())
+    assert any("--reps 1" in w for w in manifest["warnings"])

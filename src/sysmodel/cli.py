@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import sys
+import warnings
 from pathlib import Path
 from typing import Annotated, NoReturn
 
@@ -22,10 +23,10 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from .params import param_specs
+from .params import DOLLAR_YEAR, param_specs
 from .processes import PROCESSES
 from .registry import RegistryError
-from .report.format import short_number
+from .report.format import display_unit, in_unit, short_number
 from .scenario import Scenario, ScenarioError, load_scenario, parse_set_option
 
 app = typer.Typer(
@@ -193,12 +194,20 @@ def run(
 
 
 def _print_summary(summary: dict[str, float]) -> None:
-    table = Table(title="Summary over the recorded months", show_header=True)
+    from .outputs import SUMMARY_UNITS, summary_na_reason
+
+    undefined: dict[str, list[str]] = {}  # why a row is n/a -> its rows
+    for key, value in summary.items():
+        if value != value:
+            undefined.setdefault(summary_na_reason(key, summary), []).append(key.replace("_", " "))
+    caption = "; ".join(f"n/a: {why} ({', '.join(keys)})" for why, keys in undefined.items())
+    table = Table(title="Summary over the recorded months", show_header=True, caption=caption or None)
     table.add_column("outcome")
     table.add_column("value", justify="right")
+    table.add_column("unit")
     for key, value in summary.items():
-        text = f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.3f}"
-        table.add_row(key.replace("_", " "), text)
+        unit = SUMMARY_UNITS.get(key, "")
+        table.add_row(key.replace("_", " "), in_unit(value, unit), display_unit(unit))
     console.print(table)
 
 
@@ -235,6 +244,15 @@ def compare(
             help="Override one parameter in every scenario, KEY=VALUE with a dotted key. Repeatable.",
         ),
     ] = None,
+    allow_differing: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--allow-differing",
+            help="Let arms differ in population.n_families or time.burn_in_months when that difference "
+            "is what you compare (refused otherwise: arms are paired rep by rep and month by month). "
+            "time.months can never differ. Repeatable.",
+        ),
+    ] = None,
     workers: Annotated[
         int | None,
         typer.Option(
@@ -267,7 +285,13 @@ def compare(
     from rich import box
 
     from .experiments import ResultStore
-    from .experiments.compare import OUTCOMES, CompareError
+    from .experiments.compare import (
+        OUTCOMES,
+        PRACTICAL_SHARE,
+        CompareError,
+        CompareWarning,
+        check_comparable,
+    )
     from .experiments.compare import compare as run_comparison
 
     if len(scenarios) < 2:
@@ -276,6 +300,13 @@ def compare(
             "compare scenarios/baseline_siloed.yaml scenarios/aligned_housing_hub.yaml`."
         )
     loaded = _with_options([_load(path) for path in scenarios], set_, months, families)
+    allowed = list(dict.fromkeys(allow_differing or []))
+    try:  # before any folder is made: a comparison that cannot be paired writes nothing
+        notes = check_comparable(loaded, reps, allowed)
+    except CompareError as exc:
+        _fail(str(exc))
+    for note in notes:
+        err_console.print(f"[bold yellow]warning:[/] {note}", highlight=False, soft_wrap=True)
     if out is None:
         out = _new_results_folder(f"compare_{_slug(loaded[0].name)}_vs_{_slug(loaded[1].name)}")
     if out.exists() and not out.is_dir():
@@ -299,14 +330,27 @@ def compare(
     p = loaded[0].params
     if not quiet:
         names = " vs ".join(sc.name for sc in loaded)
+        sizes = {sc.params.population.n_families for sc in loaded}
+        burn_ins = {sc.params.time.burn_in_months for sc in loaded}
+        size = (
+            f"{p.population.n_families:,} families"
+            if len(sizes) == 1
+            else "families " + ", ".join(f"{sc.params.population.n_families:,}" for sc in loaded)
+        )
+        burn_in = (
+            str(p.time.burn_in_months)
+            if len(burn_ins) == 1
+            else "/".join(str(sc.params.time.burn_in_months) for sc in loaded)
+        )
         console.print(
-            f"[bold]{names}[/]: {reps} paired reps (seeds {seed}..{seed + reps - 1}), "
-            f"{p.population.n_families:,} families, {p.time.burn_in_months} burn-in + "
-            f"{p.time.months} months; writing to {out}/"
+            f"[bold]{names}[/]: {reps} paired reps (seeds {seed}..{seed + reps - 1}), {size}, "
+            f"{burn_in} burn-in + {p.time.months} months; costs in {DOLLAR_YEAR} USD; writing to {out}/"
             + (" (resuming: finished runs are reused)" if resuming else "")
         )
     try:
-        with _progress("runs", quiet) as bar:
+        # The warnings were printed above; compare() repeats them for Python callers only.
+        with _progress("runs", quiet) as bar, warnings.catch_warnings():
+            warnings.simplefilter("ignore", CompareWarning)
             task = bar.add_task("simulating", total=None)
             result = run_comparison(
                 loaded,
@@ -315,6 +359,7 @@ def compare(
                 workers=workers,
                 store=store,
                 progress=lambda done, total: bar.update(task, completed=done, total=total),
+                allow_differing=allowed,
             )
     except (ScenarioError, CompareError) as exc:
         _fail(str(exc))
@@ -329,40 +374,33 @@ def compare(
     for arm in result.arms[1:]:
         d = result.differences[result.differences["scenario"] == arm]
         table = Table(
-            title=f"{arm} minus {result.reference}: paired differences over {reps} reps",
+            title=f"{arm} minus {result.reference}:\npaired differences over {reps} reps",
             caption="reference, scenario: means over reps; interval: 95% t-interval of the paired "
-            "differences; pp: percentage points; units in differences.csv",
+            "differences; pp: percentage points; negligible: the interval excludes 0 but the "
+            f"difference is under {PRACTICAL_SHARE:.0%} of the reference",
             box=box.SIMPLE_HEAD,
             pad_edge=False,
+            collapse_padding=True,
         )
-        table.add_column("outcome", overflow="fold")
-        for col in ("reference", "scenario", "difference", "95% interval", ""):
-            table.add_column(col, justify="right" if col else "left", no_wrap=True)
+        # The unit goes under the outcome's label, not in a column of its own: the table must fit 80
+        # columns, and rich would otherwise fold the text columns away (hence the minimum widths).
+        table.add_column("outcome (unit)", overflow="fold", min_width=14)
+        for col in ("reference", "scenario", "difference", "95% interval"):
+            table.add_column(col, justify="right", no_wrap=True)
+        table.add_column("verdict", overflow="fold", min_width=10)
         for row in d.itertuples():
-            share = units[row.outcome].startswith("share")
-            fmt = _fmt_pp if share else short_number
-            level = _fmt_share if share else short_number
-            mark = {"better": "[green]better[/]", "worse": "[red]worse[/]"}.get(row.verdict, "")
+            unit = units[row.outcome]
+            fmt = _fmt_pp if unit.startswith("share") else short_number
             table.add_row(
-                row.label,
-                level(row.reference_mean),
-                level(row.scenario_mean),
+                f"{row.label}\n[dim]{display_unit(unit)}[/]",
+                in_unit(row.reference_mean, unit),
+                in_unit(row.scenario_mean, unit),
                 fmt(row.mean),
                 f"[{fmt(row.ci_low)}, {fmt(row.ci_high)}]",
-                mark,
+                _VERDICT_STYLE[row.verdict].format(row.verdict),
             )
         console.print(table)
-        ce = result.cost_effectiveness.set_index("scenario").loc[arm]
-        interval = (
-            f"[{short_number(ce.ci_low)}, {short_number(ce.ci_high)}]"
-            if ce.interval_defined
-            else "(no interval: spells averted not clearly different from 0)"
-        )
-        console.print(
-            f"cost per homeless spell averted: {short_number(ce.cost_per_spell_averted_usd)} USD "
-            f"{interval} ({short_number(ce.extra_cost_usd)} USD extra cost / "
-            f"{ce.spells_averted:,.1f} spells averted; {ce.reading})"
-        )
+        _print_cost_effectiveness(result.cost_effectiveness.set_index("scenario").loc[arm])
         cf = result.counterfactual_pooled.set_index("scenario").loc[arm]
         console.print(
             f"paired counterfactual, {cf.matched:,} matched families over {reps} reps: homeless in "
@@ -380,13 +418,44 @@ def compare(
     if result.runs_reused:
         console.print(f"{result.runs_reused} finished run(s) were reused from {out}/runs/")
     console.print(
-        f"wrote {out}/ (outcomes, differences, cost_effectiveness, counterfactual, equity, monthly "
-        ".parquet; differences.csv; figures/; comparison.json)"
+        f"wrote {out}/ (outcomes, differences, cost_effectiveness, ce_bootstrap, counterfactual, "
+        "equity, monthly .parquet; differences.csv; figures/; comparison.json)"
     )
 
 
-def _fmt_share(value: float) -> str:
-    return "n/a" if value != value else f"{100 * value:.2f}%"
+def _print_cost_effectiveness(ce) -> None:
+    """One arm's place on the cost-effectiveness plane: verdict, both intervals, bootstrap shares."""
+    from .experiments.compare import QUADRANT_KEYS
+
+    def interval(lo: float, hi: float) -> str:
+        return f"[{short_number(lo)}, {short_number(hi)}]"
+
+    console.print(
+        f"[bold]cost per homeless spell averted[/] vs {ce.reference}: [bold]{ce.verdict}[/]",
+        highlight=False,
+    )
+    console.print(
+        f"  extra total public cost {short_number(ce.extra_cost_usd)} "
+        f"{interval(ce.extra_cost_ci_low, ce.extra_cost_ci_high)} USD ({DOLLAR_YEAR}); homeless "
+        f"spells averted {short_number(ce.spells_averted)} "
+        f"{interval(ce.spells_averted_ci_low, ce.spells_averted_ci_high)}; means in the quadrant "
+        f"'{ce.quadrant}'",
+        highlight=False,
+    )
+    p = {q: getattr(ce, f"p_{key}") for q, key in QUADRANT_KEYS.items()}
+    if sum(p.values()) < 1 - 1e-9:  # draws at the origin: the arms did not differ in that resample
+        p["no difference"] = 1 - sum(p.values())
+    shares = "; ".join(f"{q} {share:.0%}" for q, share in p.items())  # names hold commas
+    console.print(f"  share of bootstrap draws: {shares}", highlight=False)
+
+
+# How the console shows each verdict of the differences table.
+_VERDICT_STYLE = {
+    "better": "[green]{}[/]",
+    "worse": "[red]{}[/]",
+    "negligible": "[dim]{}[/]",
+    "no clear difference": "[dim]{}[/]",
+}
 
 
 def _fmt_pp(value: float) -> str:
@@ -475,7 +544,11 @@ def params(
     ] = False,
 ) -> None:
     """List every parameter: key, default, unit, bounds, description (and source)."""
-    table = Table(show_lines=False)
+    table = Table(
+        show_lines=False,
+        caption=f"Dollar amounts are {DOLLAR_YEAR} USD; costs published in other years are converted "
+        "with the CPI-U (see --sources).",
+    )
     table.add_column("key", no_wrap=True)
     for col in ("default", "unit", "bounds", "description"):
         table.add_column(col, overflow="fold")

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from .params import EMPLOYMENT_STATES, HOUSING_STATES
+from .params import DOLLAR_YEAR, EMPLOYMENT_STATES, HOUSING_STATES
 from .policies.risk import auc
 from .population import FAMILY_WAGE, NEVER, REHOUSED, SHELTER, SUBSIDIZED, UNEMPLOYED
 from .spells import family_spell_summary
@@ -21,7 +21,15 @@ if TYPE_CHECKING:
     from .model import SystemModel
     from .params import Params
 
-__all__ = ["EVENTS", "MonthlyRecorder", "family_table", "write_parquet_atomic", "write_json_atomic"]
+__all__ = [
+    "EVENTS",
+    "MonthlyRecorder",
+    "family_table",
+    "write_parquet_atomic",
+    "write_json_atomic",
+    "SUMMARY_UNITS",
+    "summary_na_reason",
+]
 
 # Events counted by processes each month (always present in the monthly table, 0 if no process counts them).
 EVENTS = (
@@ -327,19 +335,75 @@ def write_parquet_atomic(df: pd.DataFrame, path: str | Path) -> Path:
     return path
 
 
+def _json_ready(obj: Any) -> Any:
+    """``obj`` with numpy scalars and arrays made plain, and NaN or infinite floats made ``None``."""
+    if isinstance(obj, dict):
+        return {k: _json_ready(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple | np.ndarray):
+        return [_json_ready(v) for v in obj]
+    if isinstance(obj, np.generic):
+        obj = obj.item()
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return None
+    return obj
+
+
 def write_json_atomic(obj: Any, path: str | Path) -> Path:
-    """Write ``obj`` as indented JSON to ``path`` atomically."""
+    """Write ``obj`` as indented, strict JSON to ``path`` atomically.
+
+    NaN and infinite floats (numpy's too) are written as ``null``: Python's json module would write bare
+    ``NaN``, which strict parsers (JavaScript, jq, most other languages) refuse.
+    """
     path = Path(path)
     fd, tmp = _atomic_target(path)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(obj, f, indent=2, default=str)
+            json.dump(_json_ready(obj), f, indent=2, default=str, allow_nan=False)
             f.write("\n")
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
     return path
+
+
+# The unit of every key of :func:`summarize`, as printed by ``sysmodel run``. A unit starting with "share"
+# is a fraction in summary.json and a percentage on screen (as in ``sysmodel compare``).
+SUMMARY_UNITS: dict[str, str] = {
+    "months": "months",
+    "families_ever": "families",
+    "filing_rate_per_100_renters_per_year": "per 100 renters/year",
+    "eviction_rate_per_100_renters_per_year": "per 100 renters/year",
+    "shelter_entries_per_year": "entries/year",
+    "first_time_share_of_entries": "share of entries",
+    "mean_families_in_shelter": "families",
+    "mean_families_doubled_up": "families",
+    "share_families_ever_in_shelter": "share of families",
+    "mean_months_homeless_if_any": "months",
+    "employment_rate_end": "share of families",
+    "family_wage_rate_end": "share of families",
+    "mean_income_start_usd": f"USD/family-month ({DOLLAR_YEAR})",
+    "mean_income_end_usd": f"USD/family-month ({DOLLAR_YEAR})",
+    "mean_savings_end_usd": f"USD/family ({DOLLAR_YEAR})",
+    "benefit_take_up_mean": "share of families (mean over months)",
+    "cost_total_usd": f"USD ({DOLLAR_YEAR})",
+    "returns_within_12_per_exit": "share of exits to housing",
+    "returns_within_24_per_exit": "share of exits to housing",
+    "screening_auc_target": "AUC",
+    "screening_auc_vs_true_risk": "AUC",
+    "screening_auc_realised": "AUC",
+}
+
+
+def summary_na_reason(key: str, summary: dict[str, float]) -> str:
+    """Why ``summary[key]`` is NaN (written as null): the screening outcomes need screened families."""
+    if key.startswith("screening_auc") and not math.isfinite(summary["screening_auc_vs_true_risk"]):
+        return "no family was screened, upstream screening is off"
+    if key == "screening_auc_target":
+        return "no screening.target_auc was set"
+    if key == "screening_auc_realised":
+        return f"no screened family was followed {SCREENING_FOLLOW_UP_MONTHS} months, or none lost housing"
+    return "not defined for this run"
 
 
 def summarize(

@@ -5,8 +5,9 @@ A scenario file overrides some of these defaults; nothing else sets parameters. 
 schema through :func:`param_specs`, so a default is written exactly once, here.
 
 Units are part of each name where they can be (``_usd``, ``_per_month``, ``_months``) so that a rate
-can never silently be yearly instead of monthly. Dollar amounts are monthly, in 2024 US dollars,
-unless the name or unit says otherwise.
+can never silently be yearly instead of monthly. Dollar amounts are monthly, unless the name or unit
+says otherwise, and all in :data:`DOLLAR_YEAR` (2024) US dollars: a public cost published in another
+year is converted with :func:`to_dollar_year` (the CPI-U), and its source says so.
 """
 
 from __future__ import annotations
@@ -17,7 +18,16 @@ from typing import Any, Literal, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-__all__ = ["Params", "ParamSpec", "param_specs", "HOUSING_STATES", "EMPLOYMENT_STATES"]
+__all__ = [
+    "Params",
+    "ParamSpec",
+    "param_specs",
+    "HOUSING_STATES",
+    "EMPLOYMENT_STATES",
+    "DOLLAR_YEAR",
+    "CPI_U",
+    "to_dollar_year",
+]
 
 # Housing states, in the order used by the family arrays (``Population.housing``).
 HOUSING_STATES = (
@@ -35,7 +45,34 @@ _SRC_EVICTION_LAB = (
     "Eviction Lab; Gromis et al. 2022, PNAS 119(21): 6-8% filed, 2.3-3.1% evicted a year"
 )
 _SRC_CULHANE = "Culhane et al. 2007, Housing Policy Debate 18(1): family shelter-use clusters"
-_SRC_FOS = "HUD Family Options Study (Gubits et al. 2015), monthly cost per family, 2013 USD"
+_SRC_FOS = "HUD Family Options Study (Gubits et al. 2015), monthly cost per family"
+
+# Every dollar amount of the model, and so every cost total and cost per spell averted, is in these dollars.
+DOLLAR_YEAR = 2024
+# Annual averages of the CPI-U, used to bring figures published in other years to DOLLAR_YEAR. A cost
+# source from a year not listed here needs its index added (same series), never a guess.
+CPI_U: dict[int, float] = {2013: 232.957, 2020: 258.811, 2023: 304.702, 2024: 313.689}
+CPI_U_SOURCE = "BLS CPI-U, U.S. city average, all items, annual averages (series CUUR0000SA0)"
+
+
+def to_dollar_year(amount: float, year: int) -> float:
+    """``amount`` in ``year`` dollars, in :data:`DOLLAR_YEAR` dollars (CPI-U ratio), to the whole dollar.
+
+    Whole dollars because the published unit costs are themselves approximate; cents would be false
+    precision in ``sysmodel params``.
+    """
+    if year not in CPI_U:
+        raise KeyError(f"no CPI-U annual average for {year}; add it to CPI_U ({CPI_U_SOURCE})")
+    return float(round(amount * CPI_U[DOLLAR_YEAR] / CPI_U[year]))
+
+
+def _converted(source: str, amount: float, year: int) -> str:
+    """The source of a converted default: the published figure, its year and the conversion."""
+    return (
+        f"{source}: ${amount:,.0f} in {year} USD x CPI-U {CPI_U[DOLLAR_YEAR]}/{CPI_U[year]} "
+        f"= ${to_dollar_year(amount, year):,.0f} in {DOLLAR_YEAR} USD ({CPI_U_SOURCE})"
+    )
+
 _SRC_CALIBRATED = "calibrated: docs/calibration.md"
 _SRC_ASSUMPTION = "modelling assumption (no public figure); see docs/ODD.md"
 
@@ -818,39 +855,44 @@ class TurnoverParams(Section):
 
 
 class CostParams(Section):
-    """Public unit costs, per family per month."""
+    """Public unit costs, per family (or staff member) per month, in DOLLAR_YEAR dollars."""
 
     shelter_usd: float = P(
-        4_800.0,
-        unit="USD/family-month (2013)",
+        to_dollar_year(4_800, 2013),
+        unit="USD/family-month (2024)",
         lo=0,
         hi=50_000,
         desc="emergency shelter",
-        source=_SRC_FOS,
+        source=_converted(_SRC_FOS, 4_800, 2013),
     )
     rapid_rehousing_usd: float = P(
-        880.0,
-        unit="USD/family-month (2013)",
+        to_dollar_year(880, 2013),
+        unit="USD/family-month (2024)",
         lo=0,
         hi=50_000,
         desc="rapid re-housing (subsidy plus services)",
-        source=_SRC_FOS,
+        source=_converted(_SRC_FOS, 880, 2013),
     )
     long_term_subsidy_usd: float = P(
-        1_160.0,
-        unit="USD/family-month (2013)",
+        to_dollar_year(1_160, 2013),
+        unit="USD/family-month (2024)",
         lo=0,
         hi=50_000,
         desc="long-term subsidy (voucher)",
-        source=_SRC_FOS,
+        source=_converted(_SRC_FOS, 1_160, 2013),
     )
     staff_usd: float = P(
-        6_000.0,
-        unit="USD/staff-month",
+        to_dollar_year(6_000, 2023),
+        unit="USD/staff-month (2024)",
         lo=0,
         hi=50_000,
         desc="loaded monthly cost of one coach or coordinator",
-        source="BLS OEWS 2023: social and human service assistants / counselors ~ $50-60k plus 30% overhead",
+        source=_converted(
+            "BLS OEWS 2023: social and human service assistants / counselors ~ $50-60k a year "
+            "plus 30% overhead",
+            6_000,
+            2023,
+        ),
     )
 
 
@@ -1412,12 +1454,14 @@ class ChildrenParams(Section):
         source="US HHS AFCARS: median time in care ~ 15 months (approx.)",
     )
     cw_case_usd: float = P(
-        1_500.0,
-        unit="USD/family-month",
+        to_dollar_year(1_500, 2020),
+        unit="USD/family-month (2024)",
         lo=0,
         hi=50_000,
         desc="public cost of an open child-welfare case",
-        source="Child Trends 2020 child-welfare spending per child served (approx.)",
+        source=_converted(
+            "Child Trends 2020 child-welfare spending per child served (approx.)", 1_500, 2020
+        ),
     )
     cw_housing_partnership: bool = Field(
         False,

@@ -10,9 +10,12 @@ What a :class:`Comparison` holds (all tidy DataFrames):
 - ``outcomes``: one row per scenario x rep, the run's inputs (scenario, seed, rep, the parameters that
   differ between scenarios) beside every outcome of :data:`OUTCOMES`;
 - ``differences``: per scenario and outcome, the paired difference to the reference (mean, sd, n and a
-  95% t-interval over reps);
-- ``cost_effectiveness``: cost per homeless spell averted, a ratio of means (extra total public cost over
-  shelter entries averted) with a paired bootstrap percentile interval over reps;
+  95% t-interval over reps) and a verdict (:func:`verdict`: better, worse, negligible or no clear
+  difference);
+- ``cost_effectiveness``: each arm on the cost-effectiveness plane (extra total public cost against
+  homeless spells averted): the quadrant (dominant, dominated or a trade-off with its ratio), the share
+  of paired bootstrap draws in each quadrant, and a verdict only when both intervals exclude 0;
+  ``ce_bootstrap`` holds the draws;
 - ``counterfactual`` / ``counterfactual_pooled``: the per-family paired counterfactual: families matched
   by id across the two runs of a rep, counted as homeless in both, only under the reference, only under
   the scenario, or neither;
@@ -28,6 +31,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import time
+import warnings
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor
 from dataclasses import asdict, dataclass, field
@@ -39,6 +43,8 @@ import pandas as pd
 from scipy import stats
 
 from ..outputs import write_json_atomic, write_parquet_atomic
+from ..params import DOLLAR_YEAR
+from ..report.format import short_number
 from ..runner import code_revision, package_versions
 from ..scenario import Scenario
 from .executors import run_specs
@@ -51,13 +57,33 @@ __all__ = [
     "Outcome",
     "Comparison",
     "CompareError",
+    "CompareWarning",
+    "check_comparable",
     "compare",
     "outcome",
     "paired_summary",
+    "verdict",
+    "VERDICTS",
+    "QUADRANT_KEYS",
+    "PRACTICAL_SHARE",
 ]
 
 CONFIDENCE = 0.95
 BOOTSTRAP_RESAMPLES = 4000
+# A clear difference smaller than this share of the reference mean's magnitude is called "negligible".
+# Common random numbers make intervals narrow, so a change of a few families in thousands can exclude
+# zero; a planner would not act on it. 1% is a convention, not an estimate: change it here, once.
+PRACTICAL_SHARE = 0.01
+# The verdicts of the differences table, in this order (figures and the console colour by them).
+VERDICTS = ("better", "worse", "negligible", "no clear difference")
+# The quadrants of the cost-effectiveness plane (x: spells averted, y: extra cost), as the
+# cost_effectiveness table names them, and the suffix of their p_ columns (share of bootstrap draws).
+QUADRANT_KEYS = {
+    "dominant": "dominant",  # costs less, averts spells (south-east)
+    "dominated": "dominated",  # costs more, adds spells (north-west)
+    "costs more, averts spells": "costs_more_averts",  # north-east: a price per spell averted
+    "saves money, adds spells": "saves_money_adds",  # south-west: savings per extra spell
+}
 
 # A family counts as homeless in a run if it entered shelter, or spent a month there, while recording.
 HOMELESS = "(episodes > 0) | (months_homeless > 0)"
@@ -102,7 +128,10 @@ class Outcome:
         return float(s.mean())
 
 
-# The outcome table. Totals are over the recorded months; costs are public costs in 2013 USD.
+# Dollar units name the dollar year: every amount in the model is in DOLLAR_YEAR dollars.
+USD = f"USD ({DOLLAR_YEAR})"
+
+# The outcome table. Totals are over the recorded months; costs are public costs.
 # Add a row here to add an outcome everywhere (tables, figures, CLI).
 OUTCOMES: tuple[Outcome, ...] = (
     # Homelessness
@@ -125,9 +154,9 @@ OUTCOMES: tuple[Outcome, ...] = (
     Outcome("employed_end", "employed at the end (or on leaving)", "families",
             "employment_end != 'unemployed'", "mean", "share of families", True),
     Outcome("income", "income", "monthly", "mean_income_usd", "mean",
-            "USD/family-month (mean over months)", True),
+            f"USD/family-month ({DOLLAR_YEAR}; mean over months)", True),
     Outcome("income_change", "income change per family", "families",
-            "income_end_usd - income_start_usd", "mean", "USD/month", True),
+            "income_end_usd - income_start_usd", "mean", f"USD/month ({DOLLAR_YEAR})", True),
     Outcome("benefit_take_up", "benefit take-up", "monthly", "benefit_take_up", "mean",
             "share claiming (mean over months)", True),
     Outcome("trainings_completed", "trainings completed", "monthly", "trainings_completed", "sum",
@@ -137,20 +166,20 @@ OUTCOMES: tuple[Outcome, ...] = (
             "index (mean over months)", True),
     # Savings and debt
     Outcome("savings_end", "savings at the end", "monthly", "mean_savings_usd", "last",
-            "USD/family", True),
-    Outcome("debt_end", "debt at the end", "monthly", "mean_debt_usd", "last", "USD/family",
-            False),
+            f"USD/family ({DOLLAR_YEAR})", True),
+    Outcome("debt_end", "debt at the end", "monthly", "mean_debt_usd", "last",
+            f"USD/family ({DOLLAR_YEAR})", False),
     # Public cost, in total and by line
-    Outcome("cost_total", "total public cost", "monthly", "cost_total_usd", "sum", "USD", False),
-    Outcome("cost_shelter", "cost: shelter", "monthly", "cost_shelter_usd", "sum", "USD", False),
+    Outcome("cost_total", "total public cost", "monthly", "cost_total_usd", "sum", USD, False),
+    Outcome("cost_shelter", "cost: shelter", "monthly", "cost_shelter_usd", "sum", USD, False),
     Outcome("cost_hub_assistance", "cost: hub rent assistance", "monthly",
-            "cost_prevention_usd + cost_hub_rehousing_usd", "sum", "USD", False),
+            "cost_prevention_usd + cost_hub_rehousing_usd", "sum", USD, False),
     Outcome("cost_other_subsidies", "cost: status-quo RRH and vouchers", "monthly",
-            "cost_rapid_rehousing_usd + cost_long_term_subsidy_usd", "sum", "USD", False),
-    Outcome("cost_staff", "cost: staff", "monthly", "cost_staff_usd", "sum", "USD", False),
+            "cost_rapid_rehousing_usd + cost_long_term_subsidy_usd", "sum", USD, False),
+    Outcome("cost_staff", "cost: staff", "monthly", "cost_staff_usd", "sum", USD, False),
     Outcome("cost_child_welfare", "cost: child welfare", "monthly", "cost_child_welfare_usd", "sum",
-            "USD", False),
-    Outcome("cost_braided", "cost: braided funds", "monthly", "cost_braided_usd", "sum", "USD",
+            USD, False),
+    Outcome("cost_braided", "cost: braided funds", "monthly", "cost_braided_usd", "sum", USD,
             False),
     # Administrative burden
     Outcome("intakes_per_family", "intakes per family (administrative burden)", "families",
@@ -172,6 +201,80 @@ class CompareError(ValueError):
     """A comparison that cannot be made as asked; the message says why."""
 
 
+class CompareWarning(UserWarning):
+    """A comparison that runs but whose numbers need care (one rep, two identical arms)."""
+
+
+# --- which arms can be paired ------------------------------------------------------------------
+
+# Parameters that fix what rep r's month m means. Arms that differ in them are not paired observations of
+# one system: a shorter arm sums fewer months (and looks "better" on every total), a larger population
+# has more of every count. So they must match, unless the user says the difference is the question.
+PAIRING_KEYS = ("time.months", "time.burn_in_months", "population.n_families")
+# How a user sets one value for every arm, per key (command line; Python: Scenario.with_overrides).
+_ONE_VALUE_FOR_ALL = {
+    "time.months": "--months N",
+    "time.burn_in_months": "--set time.burn_in_months=N",
+    "population.n_families": "--families N",
+}
+# The recorded months can never differ: tables are paired month by month and totals summed over them.
+ALLOWED_TO_DIFFER = ("time.burn_in_months", "population.n_families")
+
+
+def check_comparable(
+    scenarios: Sequence[Scenario], reps: int, allow_differing: Sequence[str] = ()
+) -> list[str]:
+    """Refuse arms that cannot be paired; return warnings about a comparison that can.
+
+    Raises :class:`CompareError` when the arms differ in one of :data:`PAIRING_KEYS` that is not in
+    ``allow_differing`` (naming the key, each arm's value and how to set one value for all), or when
+    ``allow_differing`` names a key that may not differ. Returns warnings (plain sentences) for one rep
+    (no interval is possible) and for arms with identical parameters (zero differences by construction).
+    """
+    for key in allow_differing:
+        if key == "time.months":
+            raise CompareError(
+                "time.months cannot be allowed to differ: arms are paired month by month and totals "
+                "are summed over the recorded months, so arms of different lengths have no paired "
+                "difference. Compare each horizon separately (--months N), or compare a summary per "
+                "month from `sysmodel run`."
+            )
+        if key not in ALLOWED_TO_DIFFER:
+            raise CompareError(
+                f"--allow-differing {key}: only {' and '.join(ALLOWED_TO_DIFFER)} can be allowed to "
+                "differ; every other parameter may differ between arms without it."
+            )
+    arms = _arm_names(scenarios)
+    for key in PAIRING_KEYS:
+        values = [sc.params.flat()[key] for sc in scenarios]
+        if len(set(values)) > 1 and key not in allow_differing:
+            each = ", ".join(f"{arm} {v}" for arm, v in zip(arms, values, strict=True))
+            allow = (
+                f", or pass --allow-differing {key} if that difference is what you compare"
+                if key in ALLOWED_TO_DIFFER
+                else ""
+            )
+            raise CompareError(
+                f"the arms differ in {key} ({each}), so rep r of one arm cannot be paired month by "
+                f"month with rep r of another. Set one value for all arms with {_ONE_VALUE_FOR_ALL[key]} "
+                f"(Python: Scenario.with_overrides({{'{key}': N}})){allow}."
+            )
+    notes = []
+    if reps == 1:
+        notes.append(
+            "--reps 1: with one paired rep there is no interval and so no verdict; every difference "
+            "is one draw. Use --reps 2 or more (20 is the default)."
+        )
+    for i, a in enumerate(scenarios):
+        for j in range(i + 1, len(scenarios)):
+            if a.params == scenarios[j].params:
+                notes.append(
+                    f"arms {arms[i]} and {arms[j]} have identical parameters: on common random "
+                    "numbers every difference between them is exactly zero. Check the scenario files."
+                )
+    return notes
+
+
 # --- statistics --------------------------------------------------------------------------------
 
 
@@ -189,25 +292,21 @@ def paired_summary(diffs: Sequence[float] | np.ndarray) -> dict[str, float]:
     return {"n": n, "mean": mean, "sd": sd, "se": se, "ci_low": mean - half, "ci_high": mean + half}
 
 
-def _verdict(ci_low: float, ci_high: float, higher_is_better: bool) -> str:
-    """'better' or 'worse' when the interval excludes 0, else 'no clear difference'."""
+def verdict(
+    ci_low: float, ci_high: float, mean: float, threshold: float, higher_is_better: bool
+) -> str:
+    """One of :data:`VERDICTS` for a paired difference.
+
+    'no clear difference' when the interval is undefined or touches 0; 'negligible' when it excludes 0
+    but the mean difference is smaller in magnitude than ``threshold`` (the practical threshold, in the
+    outcome's unit); otherwise 'better' or 'worse' by the outcome's direction.
+    """
     if not (np.isfinite(ci_low) and np.isfinite(ci_high)) or ci_low <= 0 <= ci_high:
         return "no clear difference"
+    if abs(mean) < threshold:
+        return "negligible"
     up = ci_low > 0
     return "better" if up == higher_is_better else "worse"
-
-
-def _bootstrap_ratio(
-    num: np.ndarray, den: np.ndarray, rng: np.random.Generator
-) -> tuple[float, float]:
-    """Percentile interval of mean(num) / mean(den) over paired resamples of reps."""
-    n = num.size
-    idx = rng.integers(0, n, size=(BOOTSTRAP_RESAMPLES, n))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ratios = num[idx].mean(axis=1) / den[idx].mean(axis=1)
-    tail = (1 - CONFIDENCE) / 2 * 100
-    lo, hi = np.percentile(ratios, [tail, 100 - tail])
-    return float(lo), float(hi)
 
 
 # --- one run, reduced to what the comparison needs --------------------------------------------
@@ -261,12 +360,15 @@ class Comparison:
     outcomes: pd.DataFrame
     differences: pd.DataFrame
     cost_effectiveness: pd.DataFrame
+    ce_bootstrap: pd.DataFrame
     counterfactual: pd.DataFrame
     counterfactual_pooled: pd.DataFrame
     equity: pd.DataFrame
     equity_runs: pd.DataFrame
     monthly: pd.DataFrame
     run_ids: dict[tuple[str, int], str]
+    warnings: list[str] = field(default_factory=list)
+    allowed_differences: list[str] = field(default_factory=list)
     runs_reused: int = 0
     elapsed_seconds: float = 0.0
     created: str = field(default_factory=lambda: dt.datetime.now(dt.UTC).isoformat())
@@ -275,6 +377,7 @@ class Comparison:
         "outcomes",
         "differences",
         "cost_effectiveness",
+        "ce_bootstrap",
         "counterfactual",
         "counterfactual_pooled",
         "equity",
@@ -295,6 +398,7 @@ class Comparison:
         """What was compared, on which seeds, with which code: written as ``comparison.json``."""
         return {
             "kind": "sysmodel.compare",
+            "dollar_year": DOLLAR_YEAR,
             "reference": self.reference,
             "scenarios": [
                 {
@@ -303,6 +407,8 @@ class Comparison:
                     "description": sc.description,
                     "file": sc.path,
                     "overrides": sc.overrides,
+                    "n_families": sc.params.population.n_families,
+                    "burn_in_months": sc.params.time.burn_in_months,
                 }
                 for arm, sc in zip(self.arms, self.scenarios, strict=True)
             ],
@@ -310,7 +416,12 @@ class Comparison:
             "base_seed": self.base_seed,
             "seeds": self.seeds,
             "months_recorded": self.scenarios[0].params.time.months,
-            "families": self.scenarios[0].params.population.n_families,
+            # One size for every arm unless allowed to differ (then each scenario above has its own).
+            "families": self.scenarios[0].params.population.n_families
+            if len({sc.params.population.n_families for sc in self.scenarios}) == 1
+            else None,
+            "allowed_differences": self.allowed_differences,
+            "warnings": self.warnings,
             "runs": [
                 {"arm": arm, "rep": rep, "seed": self.base_seed + rep, "run_id": run_id}
                 for (arm, rep), run_id in self.run_ids.items()
@@ -323,10 +434,20 @@ class Comparison:
                     f"scenario minus reference per rep; mean, sd (ddof 1) and a {CONFIDENCE:.0%} "
                     "t-interval (scipy.stats.t, n - 1 degrees of freedom) over reps"
                 ),
-                "cost_per_spell_averted": (
-                    "ratio of means: mean extra total public cost over mean shelter entries averted; "
-                    f"{CONFIDENCE:.0%} paired bootstrap percentile interval ({BOOTSTRAP_RESAMPLES} "
-                    "resamples of reps), given only when the spells-averted t-interval excludes 0"
+                "verdict": (
+                    "'no clear difference' if the interval touches 0; 'negligible' if it excludes 0 "
+                    f"but |mean| < practical_threshold = {PRACTICAL_SHARE:g} x |reference mean|; "
+                    "else 'better' or 'worse' by the outcome's direction"
+                ),
+                "cost_effectiveness": (
+                    "each arm on the cost-effectiveness plane: mean extra total public cost "
+                    f"(USD {DOLLAR_YEAR}, undiscounted) against mean shelter entries averted, each "
+                    f"with its paired t-interval; the quadrant of the means (dominant, dominated, or a "
+                    "trade-off); the share of paired bootstrap draws in each quadrant "
+                    f"({BOOTSTRAP_RESAMPLES} resamples of reps, cost and spells resampled together, "
+                    "ce_bootstrap table); no verdict when either t-interval includes 0; in a "
+                    "trade-off quadrant the ratio of means with a "
+                    f"{CONFIDENCE:.0%} bootstrap percentile interval"
                 ),
                 "homeless_family": HOMELESS,
                 "counterfactual_matching": (
@@ -364,7 +485,8 @@ class Comparison:
         return out
 
     def figures(self, folder: str | Path) -> list[str]:
-        """Draw the forest plot, trajectories, equity and counterfactual figures; return file names."""
+        """Draw the forest plot, trajectories, equity, counterfactual and cost-effectiveness plane
+        figures; return file names."""
         from ..report import figures as fig  # the report layer draws from tables only
 
         folder = Path(folder)
@@ -373,6 +495,7 @@ class Comparison:
             fig.trajectory_plot(self.monthly, folder / "trajectories.png"),
             fig.equity_plot(self.equity, folder / "equity.png"),
             fig.counterfactual_plot(self.counterfactual_pooled, folder / "counterfactual.png"),
+            fig.ce_plane_plot(self.cost_effectiveness, self.ce_bootstrap, folder / "ce_plane.png", DOLLAR_YEAR),
         ]
         return [f"figures/{p.name}" for p in paths]
 
@@ -409,6 +532,7 @@ def compare(
     executor: Executor | None = None,
     store: ResultStore | None = None,
     progress: Callable[[int, int], None] | None = None,
+    allow_differing: Sequence[str] = (),
 ) -> Comparison:
     """Run every scenario on the same ``reps`` seeds and compare each with the first (the reference).
 
@@ -421,6 +545,11 @@ def compare(
         store: a :class:`ResultStore`; runs already there are read back instead of rerun, and new runs
             are saved there as they finish, so an interrupted comparison resumes.
         progress: ``progress(done, total)`` after each run.
+        allow_differing: keys of :data:`ALLOWED_TO_DIFFER` that may differ between arms (see
+            :func:`check_comparable`, which refuses any other difference in :data:`PAIRING_KEYS`).
+
+    Raises :class:`CompareError` for arms that cannot be paired, and warns (:class:`CompareWarning`,
+    also kept in ``Comparison.warnings`` and ``comparison.json``) about one rep or identical arms.
     """
     if len(scenarios) < 2:
         raise CompareError(
@@ -430,8 +559,11 @@ def compare(
         raise CompareError(f"reps must be at least 1, got {reps}.")
     if base_seed < 0:
         raise CompareError(f"the base seed must be a non-negative integer, got {base_seed}.")
-    started = time.perf_counter()
     scenarios = list(scenarios)
+    notes = check_comparable(scenarios, reps, allow_differing)
+    for note in notes:
+        warnings.warn(note, CompareWarning, stacklevel=2)
+    started = time.perf_counter()
     arms = _arm_names(scenarios)
     for arm, sc in zip(arms, scenarios, strict=True):
         # Workers rebuild scenarios from their overrides: they must describe the parameters fully.
@@ -490,6 +622,7 @@ def compare(
         df["scenario"] = pd.Categorical(df["scenario"], categories=arms)
 
     counterfactual = _counterfactual(arms, seeds, run_ids, digests)
+    cost_effectiveness, ce_bootstrap = _cost_effectiveness(outcomes, arms, base_seed)
     groups = [g.name for g in scenarios[0].params.population.groups]
     return Comparison(
         scenarios=scenarios,
@@ -498,13 +631,16 @@ def compare(
         base_seed=base_seed,
         outcomes=outcomes,
         differences=_differences(outcomes, arms),
-        cost_effectiveness=_cost_effectiveness(outcomes, arms, base_seed),
+        cost_effectiveness=cost_effectiveness,
+        ce_bootstrap=ce_bootstrap,
         counterfactual=counterfactual,
         counterfactual_pooled=_pool_counterfactual(counterfactual),
         equity=_equity(equity_runs, arms, groups),
         equity_runs=equity_runs,
         monthly=monthly,
         run_ids=run_ids,
+        warnings=notes,
+        allowed_differences=list(allow_differing),
         runs_reused=reused,
         elapsed_seconds=time.perf_counter() - started,
     )
@@ -525,6 +661,7 @@ def _differences(outcomes: pd.DataFrame, arms: list[str]) -> pd.DataFrame:
             ref_mean = float(outcomes.loc[outcomes["scenario"] == reference, o.name].mean())
             arm_mean = float(outcomes.loc[outcomes["scenario"] == arm, o.name].mean())
             s = paired_summary(_paired(outcomes, arm, reference, o.name))
+            threshold = PRACTICAL_SHARE * abs(ref_mean)
             rows.append(
                 {
                     "scenario": arm,
@@ -537,35 +674,98 @@ def _differences(outcomes: pd.DataFrame, arms: list[str]) -> pd.DataFrame:
                     "scenario_mean": arm_mean,
                     **s,
                     "relative": s["mean"] / abs(ref_mean) if ref_mean != 0 else float("nan"),
-                    "verdict": _verdict(s["ci_low"], s["ci_high"], o.higher_is_better),
+                    "practical_threshold": threshold,
+                    "verdict": verdict(
+                        s["ci_low"], s["ci_high"], s["mean"], threshold, o.higher_is_better
+                    ),
                 }
             )
     return pd.DataFrame(rows)
 
 
-def _cost_effectiveness(outcomes: pd.DataFrame, arms: list[str], base_seed: int) -> pd.DataFrame:
-    """Cost per homeless spell averted: extra total cost over shelter entries averted (ratio of means)."""
+def _quadrant(extra_cost: np.ndarray, averted: np.ndarray) -> np.ndarray:
+    """The quadrant of the cost-effectiveness plane of each (extra cost, spells averted) point.
+
+    Points on an axis go to the quadrant they border with the better reading removed: no extra cost and
+    spells averted is dominant, extra cost and no spells averted is dominated.
+    """
+    c, a = np.asarray(extra_cost, dtype=float), np.asarray(averted, dtype=float)
+    return np.select(
+        [(c <= 0) & (a >= 0) & ((c < 0) | (a > 0)), (c >= 0) & (a <= 0) & ((c > 0) | (a < 0)),
+         (c > 0) & (a > 0), (c < 0) & (a < 0)],
+        ["dominant", "dominated", "costs more, averts spells", "saves money, adds spells"],
+        default="no difference",
+    )  # fmt: skip
+
+
+def _ce_verdict(quadrant: str, ratio: float, lo: float, hi: float, c: dict, a: dict) -> str:
+    """The reading of one arm's cost-effectiveness, or why there is none."""
+    if c["n"] < 2:
+        return "no verdict: one rep gives no interval"
+    unclear = [
+        name
+        for name, s in (("extra-cost", c), ("spells-averted", a))
+        if not (s["ci_low"] > 0 or s["ci_high"] < 0)
+    ]
+    if unclear:
+        intervals = "interval includes" if len(unclear) == 1 else "intervals include"
+        return f"no verdict: the {' and '.join(unclear)} {intervals} 0"
+    usd = f"USD ({DOLLAR_YEAR})"
+    interval = f"[{short_number(lo)}, {short_number(hi)}]"
+    return {
+        "dominant": "dominant: costs less and averts spells",
+        "dominated": "dominated: costs more and adds spells",
+        "costs more, averts spells": (
+            f"costs {short_number(ratio)} {usd} more per spell averted {interval}"
+        ),
+        "saves money, adds spells": f"saves {short_number(ratio)} {usd} per extra spell {interval}",
+    }[quadrant]
+
+
+def _cost_effectiveness(
+    outcomes: pd.DataFrame, arms: list[str], base_seed: int
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Each arm on the cost-effectiveness plane: extra total public cost against spells averted.
+
+    Returns the table (one row per arm: both paired t-intervals, the quadrant of the means, the share
+    of bootstrap draws in each quadrant, the ratio where it means something, and a verdict) and the
+    bootstrap draws (scenario, draw, extra_cost_usd, spells_averted). Draws resample reps with
+    replacement, pairing cost and spells within a rep; every arm uses the same resamples.
+    """
     reference = arms[0]
-    rows = []
+    n = int((outcomes["scenario"] == reference).sum())
+    rng = np.random.default_rng([base_seed, n, 0xC0575])
+    idx = rng.integers(0, n, size=(BOOTSTRAP_RESAMPLES, n))
+    tail = (1 - CONFIDENCE) / 2 * 100
+    rows, draws = [], []
     for arm in arms[1:]:
         extra_cost = _paired(outcomes, arm, reference, "cost_total")
         averted = -_paired(outcomes, arm, reference, "shelter_entries")
         c, a = paired_summary(extra_cost), paired_summary(averted)
+        boot_cost, boot_averted = extra_cost[idx].mean(axis=1), averted[idx].mean(axis=1)
+        draws.append(
+            pd.DataFrame(
+                {
+                    "scenario": arm,
+                    "draw": np.arange(BOOTSTRAP_RESAMPLES),
+                    "extra_cost_usd": boot_cost,
+                    "spells_averted": boot_averted,
+                }
+            )
+        )
+        where = _quadrant(boot_cost, boot_averted)
+        quadrant = str(_quadrant(c["mean"], a["mean"]))
         ratio = c["mean"] / a["mean"] if a["mean"] != 0 else float("nan")
-        # The ratio's interval is bounded only if averted spells are clearly away from zero.
+        clear = {
+            key: bool(s["n"] >= 2 and (s["ci_low"] > 0 or s["ci_high"] < 0))
+            for key, s in (("cost", c), ("spells", a))
+        }
+        # A ratio reads only as a trade-off (more cost for more effect, or savings for less): a negative
+        # ratio mixes "cheaper and better" with "dearer and worse". Its interval needs both clear.
         lo = hi = float("nan")
-        defined = bool(np.isfinite(a["ci_low"]) and (a["ci_low"] > 0 or a["ci_high"] < 0))
-        if defined:
-            rng = np.random.default_rng([base_seed, len(extra_cost), 0xC0575])
-            lo, hi = _bootstrap_ratio(extra_cost, averted, rng)
-        if c["mean"] <= 0 and a["mean"] > 0:
-            reading = "saves money and averts spells"
-        elif a["mean"] > 0:
-            reading = "costs more and averts spells"
-        elif c["mean"] <= 0:
-            reading = "saves money, adds spells"
-        else:
-            reading = "costs more and adds spells"
+        if clear["cost"] and clear["spells"] and quadrant in QUADRANT_KEYS and ratio > 0:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                lo, hi = (float(v) for v in np.percentile(boot_cost / boot_averted, [tail, 100 - tail]))
         rows.append(
             {
                 "scenario": arm,
@@ -577,14 +777,17 @@ def _cost_effectiveness(outcomes: pd.DataFrame, arms: list[str], base_seed: int)
                 "spells_averted": a["mean"],
                 "spells_averted_ci_low": a["ci_low"],
                 "spells_averted_ci_high": a["ci_high"],
+                "cost_clear": clear["cost"],
+                "spells_clear": clear["spells"],
+                "quadrant": quadrant,
+                **{f"p_{key}": float((where == q).mean()) for q, key in QUADRANT_KEYS.items()},
                 "cost_per_spell_averted_usd": ratio,
-                "ci_low": lo,
-                "ci_high": hi,
-                "interval_defined": defined,
-                "reading": reading,
+                "ratio_ci_low": lo,
+                "ratio_ci_high": hi,
+                "verdict": _ce_verdict(quadrant, ratio, lo, hi, c, a),
             }
         )
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows), pd.concat(draws, ignore_index=True)
 
 
 def _counterfactual(

@@ -48,7 +48,8 @@ class ResultStore:
             raise
         return final
 
-    def summary(self, run_id: str) -> dict[str, float]:
+    def summary(self, run_id: str) -> dict[str, float | None]:
+        """The run's summary.json; outcomes that were NaN (undefined) come back as ``None``."""
         return json.loads((self.path(run_id) / "summary.json").read_text())
 
     def manifest(self, run_id: str) -> dict:

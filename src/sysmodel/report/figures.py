@@ -32,7 +32,7 @@ TRAJECTORIES: tuple[tuple[str, str], ...] = (
     ("mean_savings_usd", "mean savings (USD)"),
     ("cost_total_usd", "public cost per month (USD)"),
 )
-_VERDICT_COLORS = {"better": "#1b7837", "worse": "#b2182b", "no clear difference": "#6b6b6b"}
+_VERDICT_COLORS = {"better": "#1b7837", "worse": "#b2182b", "negligible": "#9e9e9e", "no clear difference": "#6b6b6b"}
 _DPI = 130
 
 
@@ -256,3 +256,86 @@ def counterfactual_plot(pooled: pd.DataFrame, path: str | Path) -> Path:
     )
     ax.legend(fontsize=8, loc="lower right")
     return _save(fig, path)
+
+
+def ce_plane_plot(
+    cost_effectiveness: pd.DataFrame,
+    ce_bootstrap: pd.DataFrame,
+    path: str | Path,
+    dollar_year: int | None = None,
+) -> Path:
+    """The cost-effectiveness plane: each arm's spells averted (x) against its extra public cost (y).
+
+    The reference sits at the origin. Each arm shows its paired bootstrap draws (a cloud: where the
+    mean could be), its mean, and the 95% t-intervals of both axes as a cross; a cross that reaches an
+    axis means no verdict. The axes are centred on the origin so each corner is its quadrant.
+    ``dollar_year`` labels the cost axis (the tables' costs are all in that year's dollars).
+    """
+    usd = f"USD {dollar_year}" if dollar_year else "USD"
+    ce = cost_effectiveness
+    reference = ce["reference"].iloc[0]
+    n = int(ce["n"].max())
+    colors = sns.color_palette("colorblind", len(ce))
+    fig = _new_figure(9.0, 6.8 + 0.22 * len(ce))
+    with sns.axes_style("whitegrid"):
+        ax = fig.add_subplot()
+    for color, row in zip(colors, ce.itertuples(), strict=True):
+        draws = ce_bootstrap[ce_bootstrap["scenario"] == row.scenario]
+        ax.scatter(draws["spells_averted"], draws["extra_cost_usd"], s=6, alpha=0.08, color=color,
+                   linewidths=0, rasterized=True)  # fmt: skip
+        xerr = np.abs(np.nan_to_num([[row.spells_averted - row.spells_averted_ci_low],
+                                     [row.spells_averted_ci_high - row.spells_averted]]))  # fmt: skip
+        yerr = np.abs(np.nan_to_num([[row.extra_cost_usd - row.extra_cost_ci_low],
+                                     [row.extra_cost_ci_high - row.extra_cost_usd]]))  # fmt: skip
+        ax.errorbar(row.spells_averted, row.extra_cost_usd, xerr=xerr, yerr=yerr, fmt="o", ms=8,
+                    color=color, mec="black", mew=0.8, capsize=3, lw=1.2,
+                    label=f"{row.scenario}: {row.verdict} ({_most_draws(row)})")  # fmt: skip
+    ax.plot(0, 0, marker="X", ms=9, color="black", ls="none", label=f"{reference} (reference)")
+    ax.axhline(0, color="black", lw=0.9)
+    ax.axvline(0, color="black", lw=0.9)
+    # Centre the origin so the four corners are the four quadrants, whatever the data.
+    xs = np.concatenate([ce_bootstrap["spells_averted"], ce["spells_averted_ci_low"],
+                         ce["spells_averted_ci_high"]])  # fmt: skip
+    ys = np.concatenate([ce_bootstrap["extra_cost_usd"], ce["extra_cost_ci_low"],
+                         ce["extra_cost_ci_high"]])  # fmt: skip
+    x_max = 1.15 * max(float(np.nanmax(np.abs(xs))), 1.0)
+    y_max = 1.15 * max(float(np.nanmax(np.abs(ys))), 1.0)
+    ax.set_xlim(-x_max, x_max)
+    ax.set_ylim(-y_max, y_max)
+    corners = [
+        (0.02, 0.98, "left", "top", "DOMINATED\ncosts more, adds spells", "#b2182b"),
+        (0.98, 0.98, "right", "top", "TRADE-OFF\ncosts more, averts spells\n(price per spell averted)",
+         "#6b6b6b"),
+        (0.02, 0.02, "left", "bottom", "TRADE-OFF\nsaves money, adds spells\n(savings per extra spell)",
+         "#6b6b6b"),
+        (0.98, 0.02, "right", "bottom", "DOMINANT\ncosts less, averts spells", "#1b7837"),
+    ]  # fmt: skip
+    for x, y, ha, va, text, color in corners:
+        ax.text(x, y, text, transform=ax.transAxes, ha=ha, va=va, fontsize=8.5, color=color,
+                fontweight="bold", alpha=0.85)  # fmt: skip
+    ax.yaxis.set_major_formatter(FuncFormatter(_axis_number))
+    ax.tick_params(labelsize=8)
+    ax.set_xlabel("homeless spells averted vs the reference (shelter entries over the recorded months)",
+                  fontsize=9)  # fmt: skip
+    ax.set_ylabel(f"extra total public cost vs the reference ({usd})", fontsize=9)
+    ax.set_title(
+        f"Cost-effectiveness plane vs {reference}: {n} paired reps\n"
+        "dots: bootstrap means (reps resampled); marker and cross: mean with 95% t-intervals "
+        "(a cross reaching an axis: no verdict)",
+        fontsize=9.5,
+        loc="left",
+    )
+    fig.legend(loc="outside lower left", ncols=1, fontsize=8, frameon=False)
+    return _save(fig, path)
+
+
+def _most_draws(row) -> str:
+    """Where most bootstrap draws of a cost_effectiveness row fall, e.g. '86% of draws dominated'."""
+    shares = {
+        "dominant": row.p_dominant,
+        "dominated": row.p_dominated,
+        "costs more, averts spells": row.p_costs_more_averts,
+        "saves money, adds spells": row.p_saves_money_adds,
+    }
+    quadrant = max(shares, key=shares.get)
+    return f"{shares[quadrant]:.0%} of draws: {quadrant}"

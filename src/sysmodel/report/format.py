@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["short_number"]
+__all__ = ["short_number", "in_unit", "display_unit"]
 
 
 def short_number(value: float) -> str:
@@ -21,3 +21,19 @@ def short_number(value: float) -> str:
     if a >= 1:
         return f"{value:,.2f}"
     return f"{value:.3f}"
+
+
+def display_unit(unit: str) -> str:
+    """A unit as shown on screen: shares are shown as percentages ("share of families" -> "% of families")."""
+    return "%" + unit[len("share") :] if unit.startswith("share") else unit
+
+
+def in_unit(value: float, unit: str) -> str:
+    """A level in its unit: shares as percentages, whole numbers without decimals, the rest short."""
+    if not np.isfinite(value):
+        return "n/a"
+    if unit.startswith("share"):
+        return f"{100 * value:.2f}%"
+    if float(value).is_integer() and abs(value) < 1e6:
+        return f"{value:,.0f}"
+    return short_number(value)
