@@ -75,6 +75,11 @@ def forest_plot(differences: pd.DataFrame, path: str | Path) -> Path:
     right-hand column gives the difference and its interval in the outcome's own unit. The axis is
     linear within +-10% and logarithmic beyond, so small and large changes are both readable.
     """
+    return _save(_draw_forest(differences), path)
+
+
+def _draw_forest(differences: pd.DataFrame) -> Figure:
+    """The figure of :func:`forest_plot`, not yet saved."""
     d = differences.copy()
     outcomes = list(dict.fromkeys(d["outcome"]))
     arms = list(dict.fromkeys(d["scenario"]))
@@ -129,7 +134,7 @@ def forest_plot(differences: pd.DataFrame, path: str | Path) -> Path:
     ]
     fig.legend(handles=handles, loc="outside lower center", ncols=3, fontsize=8, frameon=False)
     fig.get_layout_engine().set(rect=(0, 0, 0.78, 1))
-    return _save(fig, path)
+    return fig
 
 
 def trajectory_plot(
@@ -138,6 +143,13 @@ def trajectory_plot(
     panels: Sequence[tuple[str, str]] = TRAJECTORIES,
 ) -> Path:
     """Monthly trajectories of key outcomes per scenario: mean over reps, band = 95% range across reps."""
+    return _save(_draw_trajectories(monthly, panels), path)
+
+
+def _draw_trajectories(
+    monthly: pd.DataFrame, panels: Sequence[tuple[str, str]] = TRAJECTORIES
+) -> Figure:
+    """The figure of :func:`trajectory_plot`, not yet saved."""
     panels = [(c, t) for c, t in panels if c in monthly.columns]
     ncols = 3
     nrows = int(np.ceil(len(panels) / ncols))
@@ -162,12 +174,17 @@ def trajectory_plot(
     for ax in axes[len(panels) :]:
         ax.set_visible(False)
     fig.suptitle(f"Monthly outcomes: mean over {reps} reps, band = 95% range across reps", size=10)
-    return _save(fig, path)
+    return fig
 
 
 def equity_plot(equity: pd.DataFrame, path: str | Path) -> Path:
     """Family outcomes by equity group and scenario (mean, 95% interval over reps), with the disparity
     ratio (group over the reference group) written beside each non-reference group."""
+    return _save(_draw_equity(equity), path)
+
+
+def _draw_equity(equity: pd.DataFrame) -> Figure:
+    """The figure of :func:`equity_plot`, not yet saved."""
     outcomes = list(dict.fromkeys(equity["outcome"]))
     arms = [a for a in dict.fromkeys(equity["scenario"])]
     groups = list(dict.fromkeys(equity["group"]))
@@ -216,12 +233,17 @@ def equity_plot(equity: pd.DataFrame, path: str | Path) -> Path:
         f"vs '{ref_group}'",
         size=10,
     )
-    return _save(fig, path)
+    return fig
 
 
 def counterfactual_plot(pooled: pd.DataFrame, path: str | Path) -> Path:
     """The paired counterfactual, pooled over reps: matched families homeless in both scenarios, only
     under the reference, or only under the other scenario."""
+    return _save(_draw_counterfactual(pooled), path)
+
+
+def _draw_counterfactual(pooled: pd.DataFrame) -> Figure:
+    """The figure of :func:`counterfactual_plot`, not yet saved."""
     cats = [
         ("homeless_both", "homeless in both"),
         ("homeless_reference_only", "homeless only under {ref}"),
@@ -255,4 +277,4 @@ def counterfactual_plot(pooled: pd.DataFrame, path: str | Path) -> Path:
         loc="left",
     )
     ax.legend(fontsize=8, loc="lower right")
-    return _save(fig, path)
+    return fig
