@@ -48,7 +48,9 @@ _VERDICT_COLORS = {
 _FILLED = ("better", "worse")
 _UNKNOWN_COLOR = "#6b6b6b"
 _ARM_MARKERS = ("o", "s", "D", "^", "v", "P", "X", "h")
-_CONFIDENCE = 0.95
+_CONFIDENCE = (
+    0.95  # as compare.CONFIDENCE; the report layer draws from tables, imports no experiment
+)
 _DPI = 130
 
 
