@@ -493,7 +493,7 @@ class Comparison:
         paths = [
             fig.forest_plot(self.differences, folder / "forest.png"),
             fig.trajectory_plot(self.monthly, folder / "trajectories.png"),
-            fig.equity_plot(self.equity, folder / "equity.png"),
+            fig.equity_plot(self.equity, folder / "equity.png", reps=self.reps),
             fig.counterfactual_plot(self.counterfactual_pooled, folder / "counterfactual.png"),
             fig.ce_plane_plot(self.cost_effectiveness, self.ce_bootstrap, folder / "ce_plane.png", DOLLAR_YEAR),
         ]
