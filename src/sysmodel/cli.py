@@ -20,11 +20,12 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from .params import param_specs
-from .processes import PROCESSES
 from .registry import RegistryError
 from .report.format import short_number
 from .scenario import Scenario, ScenarioError, load_scenario, parse_set_option
+
+# Heavy modules (the model, mesa, pandas, numpy, scipy) are imported inside the commands that use them,
+# so that `sysmodel --help`, `--version` and `validate` start in a fraction of a second.
 
 app = typer.Typer(
     name="sysmodel",
@@ -396,6 +397,7 @@ def processes(
 ) -> None:
     """Print the month's process order (change it with schedule.processes in a scenario)."""
     from .params import Params
+    from .processes import PROCESSES
 
     order = _load(scenario).params.schedule.processes if scenario else Params().schedule.processes
     table = Table(title="The month, in order")
@@ -426,6 +428,8 @@ def params(
     ] = False,
 ) -> None:
     """List every parameter: key, default, unit, bounds, description (and source)."""
+    from .params import param_specs
+
     table = Table(show_lines=False)
     table.add_column("key", no_wrap=True)
     for col in ("default", "unit", "bounds", "description"):
