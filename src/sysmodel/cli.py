@@ -6,9 +6,10 @@ import datetime as dt
 import re
 import sys
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated, Any, NoReturn
 
 import typer
+import typer.core
 from rich.console import Console
 from rich.progress import (
     BarColumn,
@@ -27,8 +28,32 @@ from .scenario import Scenario, ScenarioError, load_scenario, parse_set_option
 # Heavy modules (the model, mesa, pandas, numpy, scipy) are imported inside the commands that use them,
 # so that `sysmodel --help`, `--version` and `validate` start in a fraction of a second.
 
+
+class _FlagsShownAsFlags:
+    """Help shows an on/off option as a plain flag (``--force``).
+
+    typer 0.29 prints ``--force <bool>``, as if the flag took a value, and ``--force true`` then fails.
+    """
+
+    def get_params(self, ctx: Any) -> list[Any]:
+        params = super().get_params(ctx)  # type: ignore[misc]
+        for param in params:
+            if getattr(param, "is_flag", False) and param.metavar is None:
+                param.metavar = ""  # what the help's type column shows
+        return params
+
+
+class _Command(_FlagsShownAsFlags, typer.core.TyperCommand):
+    """A sysmodel command (see :class:`_FlagsShownAsFlags`)."""
+
+
+class _Group(_FlagsShownAsFlags, typer.core.TyperGroup):
+    """The ``sysmodel`` command group (see :class:`_FlagsShownAsFlags`)."""
+
+
 app = typer.Typer(
     name="sysmodel",
+    cls=_Group,
     help=(
         "sysmodel: an agent-based model of a local human-services system (families, coaches, "
         "rent-assistance coordinators, agencies).\n\n"
@@ -41,6 +66,31 @@ app = typer.Typer(
 )
 console = Console()
 err_console = Console(stderr=True)
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        from .identity import __version__, code_revision
+
+        console.print(
+            f"sysmodel {__version__} (code {code_revision()})", highlight=False, soft_wrap=True
+        )
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            help="Print the sysmodel version and the code revision runs record, and exit.",
+            callback=_print_version,
+            is_eager=True,
+        ),
+    ] = False,
+) -> None:
+    """sysmodel's options before any command."""
 
 
 class UserError(Exception):
@@ -103,7 +153,7 @@ def _progress(unit: str, quiet: bool) -> Progress:
     return Progress(*columns, console=err_console, disable=quiet, transient=True)
 
 
-@app.command()
+@app.command(cls=_Command)
 def run(
     scenario: Annotated[
         Path, typer.Argument(help="Scenario YAML file, e.g. scenarios/baseline.yaml.")
@@ -187,7 +237,7 @@ def _print_summary(summary: dict[str, float]) -> None:
     console.print(table)
 
 
-@app.command()
+@app.command(cls=_Command)
 def compare(
     scenarios: Annotated[
         list[Path],
@@ -378,7 +428,7 @@ def _fmt_pp(value: float) -> str:
     return "n/a" if value != value else f"{100 * value:+.2f}pp"
 
 
-@app.command()
+@app.command(cls=_Command)
 def validate(
     files: Annotated[list[Path], typer.Argument(help="One or more scenario YAML files.")],
 ) -> None:
@@ -389,7 +439,7 @@ def validate(
         console.print(f"[green]ok[/] {path}: '{sc.name}', {n} override(s)")
 
 
-@app.command()
+@app.command(cls=_Command)
 def processes(
     scenario: Annotated[
         Path | None, typer.Option(help="Show this scenario's order instead of the default.")
@@ -417,7 +467,7 @@ def processes(
         console.print(f"registered but not scheduled: {', '.join(others)}")
 
 
-@app.command()
+@app.command(cls=_Command)
 def params(
     search: Annotated[
         str | None,
@@ -436,15 +486,41 @@ def params(
         table.add_column(col, overflow="fold")
     if sources:
         table.add_column("source", overflow="fold")
-    for s in param_specs():
-        if search and search.lower() not in (s.path + " " + s.description).lower():
-            continue
+    specs = [
+        s
+        for s in param_specs()
+        if not search or search.lower() in (s.path + " " + s.description).lower()
+    ]
+    if not specs:
+        _no_parameter_matches(search or "", [s.path for s in param_specs()])
+    for s in specs:
         bounds = "" if s.lo is None and s.hi is None else f"[{s.lo}, {s.hi}]"
         row = [s.path, str(s.default), s.unit, bounds, s.description]
         if sources:
             row.append(s.source)
         table.add_row(*row)
     console.print(table)
+
+
+def _no_parameter_matches(search: str, paths: list[str]) -> NoReturn:
+    """Say that nothing matched ``search`` (exit 1, like grep), with the nearest keys if any."""
+    import difflib
+
+    # Compare with whole keys, sections and last parts, so 'houzing' and 'p_job_fnd' both find keys.
+    sections = {path.split(".")[0] for path in paths}
+    by_name: dict[str, list[str]] = {name: [f"{name}.*"] for name in sections}
+    for path in paths:
+        for name in (path, path.split(".")[-1]):
+            by_name.setdefault(name, []).append(path)
+    near = difflib.get_close_matches(search, list(by_name), n=5, cutoff=0.6)
+    keys = list(dict.fromkeys(p for name in near for p in by_name[name]))[:8]
+    hint = f" Close keys: {', '.join(keys)}." if keys else ""
+    err_console.print(
+        f"no parameter matches {search!r}.{hint} `sysmodel params` lists them all.",
+        highlight=False,
+        soft_wrap=True,
+    )
+    raise typer.Exit(code=1)
 
 
 def _report_search(result, title: str, out: Path | None, prefix: str) -> None:
@@ -469,7 +545,7 @@ def _report_search(result, title: str, out: Path | None, prefix: str) -> None:
         console.print(f"wrote {out}/ ({prefix}fit.json, {prefix}best.json, {prefix}history.csv)")
 
 
-@app.command()
+@app.command(cls=_Command)
 def calibrate(
     evaluate: Annotated[
         bool,

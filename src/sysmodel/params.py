@@ -931,7 +931,7 @@ class ServiceParams(Section):
     )
     pair_alignment: dict[str, float] = Field(
         default_factory=dict,
-        description="degree of alignment of single pairs of agency kinds, e.g. {'housing_hub:employment_provider': 0.8}; other pairs use the model's",
+        description="alignment (0-1) of single pairs of agency kinds, e.g. {'housing_hub:employment_provider': 0.8}; pairs not listed use the model's degree (0 if siloed, services.alignment if aligned)",
         json_schema_extra={
             "unit": "0-1 per 'kind:kind' pair",
             "source": "DESIGN.md §4 (partial alignment)",
