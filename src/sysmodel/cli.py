@@ -11,6 +11,7 @@ from typing import Annotated, Any, NoReturn
 import typer
 import typer.core
 from rich.console import Console
+from rich.padding import Padding
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -57,8 +58,9 @@ app = typer.Typer(
     help=(
         "sysmodel: an agent-based model of a local human-services system (families, coaches, "
         "rent-assistance coordinators, agencies).\n\n"
-        "Start with `sysmodel run scenarios/baseline.yaml`; `sysmodel params` lists every parameter a "
-        "scenario file can override, with its unit, bounds and source."
+        "Start with `sysmodel run baseline` (a shipped scenario; `sysmodel scenarios` lists them all); "
+        "`sysmodel params` lists every parameter a scenario file can override, with its unit, bounds "
+        "and source."
     ),
     no_args_is_help=True,
     add_completion=False,
@@ -156,7 +158,11 @@ def _progress(unit: str, quiet: bool) -> Progress:
 @app.command(cls=_Command)
 def run(
     scenario: Annotated[
-        Path, typer.Argument(help="Scenario YAML file, e.g. scenarios/baseline.yaml.")
+        Path,
+        typer.Argument(
+            help="Scenario YAML file, e.g. scenarios/baseline.yaml, or the name of a shipped "
+            "scenario (`sysmodel scenarios`), e.g. baseline."
+        ),
     ],
     seed: Annotated[
         int,
@@ -242,8 +248,8 @@ def compare(
     scenarios: Annotated[
         list[Path],
         typer.Argument(
-            help="Two or more scenario YAML files; the first is the reference, e.g. "
-            "scenarios/baseline_siloed.yaml scenarios/aligned_housing_hub.yaml."
+            help="Two or more scenario YAML files (or names of shipped scenarios); the first is the "
+            "reference, e.g. scenarios/baseline_siloed.yaml scenarios/aligned_housing_hub.yaml."
         ),
     ],
     reps: Annotated[
@@ -430,7 +436,10 @@ def _fmt_pp(value: float) -> str:
 
 @app.command(cls=_Command)
 def validate(
-    files: Annotated[list[Path], typer.Argument(help="One or more scenario YAML files.")],
+    files: Annotated[
+        list[Path],
+        typer.Argument(help="One or more scenario YAML files (or names of shipped scenarios)."),
+    ],
 ) -> None:
     """Check scenario files against the parameter schema; print what each one overrides."""
     for path in files:
@@ -500,6 +509,46 @@ def params(
             row.append(s.source)
         table.add_row(*row)
     console.print(table)
+
+
+@app.command(cls=_Command)
+def scenarios(
+    copy: Annotated[
+        Path | None,
+        typer.Option(
+            "--copy",
+            metavar="DEST",
+            help="Copy the shipped scenario files (and their README) into the folder DEST, to edit.",
+        ),
+    ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="With --copy, overwrite files that already exist.")
+    ] = False,
+) -> None:
+    """List the scenario files that ship with sysmodel (run one by name: `sysmodel run baseline`)."""
+    from .shipped import copy_shipped, shipped_scenarios
+
+    if copy is not None:
+        try:
+            written = copy_shipped(copy, force=force)
+        except FileExistsError as exc:
+            clashes = str(exc).split(", ")
+            more = f" and {len(clashes) - 5} more" if len(clashes) > 5 else ""
+            _fail(
+                f"{copy}: already holds {', '.join(clashes[:5])}{more}; nothing was copied. Pass --force to overwrite, or "
+                "choose another folder."
+            )
+        except NotADirectoryError:
+            _fail(f"{copy}: exists and is not a folder.")
+        console.print(
+            f"copied {len(written)} files to {copy}/ (edit them, then `sysmodel run FILE`)"
+        )
+        return
+    # A list, not a table: long descriptions stay readable in an 80-column terminal.
+    console.print("[bold]Shipped scenarios[/] (`sysmodel run NAME` runs one; --copy DEST to edit):")
+    for sc in shipped_scenarios():
+        console.print(f"\n[bold]{sc.name}[/] ({sc.file})", highlight=False)
+        console.print(Padding(sc.description, (0, 0, 0, 4)), highlight=False)
 
 
 def _no_parameter_matches(search: str, paths: list[str]) -> NoReturn:

@@ -233,9 +233,7 @@ def load_scenario(path: str | Path) -> Scenario:
     """Read and validate a scenario file. Raises :class:`ScenarioError` with a clear message."""
     p = Path(path)
     if not p.exists():
-        raise ScenarioError(
-            f"{p}: no such scenario file. Scenario files live in scenarios/ (e.g. scenarios/baseline.yaml)."
-        )
+        p = _shipped_or_fail(p)
     if p.is_dir():
         raise ScenarioError(f"{p}: is a folder, not a scenario file (give a .yaml file).")
     try:
@@ -273,6 +271,23 @@ def load_scenario(path: str | Path) -> Scenario:
     params = resolve(overrides, origin=str(p))
     return Scenario(
         name=name, description=description.strip(), overrides=overrides, path=str(p), params=params
+    )
+
+
+def _shipped_or_fail(p: Path) -> Path:
+    """The shipped scenario named ``p`` (``baseline`` or ``baseline.yaml``), when no such file exists."""
+    from .shipped import shipped_names, shipped_scenario_path
+
+    found = shipped_scenario_path(str(p))
+    if found is not None:
+        return found
+    names = shipped_names()
+    near = difflib.get_close_matches(p.name.removesuffix(".yaml"), names, n=1, cutoff=0.6)
+    hint = f" Did you mean '{near[0]}'?" if near else ""
+    raise ScenarioError(
+        f"{p}: no such scenario file, and no shipped scenario of that name.{hint} Shipped scenarios "
+        f"(usable by name, e.g. `sysmodel run baseline`): {', '.join(names)}. `sysmodel scenarios` "
+        "lists them and `sysmodel scenarios --copy DEST` copies them to edit."
     )
 
 
