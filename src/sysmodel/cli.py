@@ -625,7 +625,7 @@ def calibrate(
         bool,
         typer.Option(
             "--portland",
-            help="Calibrate the service system to the Portland shared-customer evaluation (seed 003) "
+            help="Calibrate the service system to the Portland shared-customer evaluation (docs/sources.md: Portland Aligned Partners Network) "
             "instead of the family dynamics; with --evaluate, also the selection/effect split.",
         ),
     ] = False,
@@ -634,7 +634,7 @@ def calibrate(
         typer.Option(help="Folder for fit.json (and, for the search, best.json and history.csv)."),
     ] = None,
 ) -> None:
-    """Calibrate the family dynamics to the public patterns of DESIGN.md §7 (see docs/calibration.md).
+    """Calibrate the family dynamics to the public patterns of docs/design.md §7 (see docs/calibration.md).
 
     Without --evaluate, searches the free parameters and prints the best values to paste into params.py.
     With --portland, the same for the service system and the Portland programme evaluation.
