@@ -93,3 +93,18 @@ def test_readme_python_snippet_runs(tmp_path):
         [sys.executable, "-c", snippet], capture_output=True, text=True, cwd=tmp_path
     )
     assert done.returncode == 0, done.stderr
+
+
+def quick_start_commands(text: str) -> list[str]:
+    """The commands of README's Quick start, one per non-empty line of its bash blocks."""
+    section = re.search(r"^## Quick start$(.*?)^## ", text, re.M | re.S).group(1)
+    blocks = re.findall(r"```bash\n(.*?)```", section, re.S)
+    return [line for block in blocks for line in block.splitlines() if line.strip()]
+
+
+def test_readme_quick_start_is_two_one_line_commands_on_python_3_12():
+    commands = quick_start_commands((ROOT / "README.md").read_text(encoding="utf-8"))
+    assert len(commands) == 2, commands
+    for command in commands:
+        assert command.startswith("python3.12 -m venv .venv && "), command
+        assert not command.endswith("\\")
