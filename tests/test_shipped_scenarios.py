@@ -86,12 +86,18 @@ def test_copy_shipped_returns_the_written_paths(tmp_path):
     assert sorted(p.name for p in written) == sorted([*FOLDER, "README.md"])
 
 
-@pytest.mark.parametrize("given", ["baseline", "baseline.yaml"])
+@pytest.mark.parametrize("given", ["baseline", "baseline.yaml", "scenarios/baseline.yaml"])
 def test_a_shipped_scenario_loads_by_name_when_no_such_file_exists(tmp_path, monkeypatch, given):
     monkeypatch.chdir(tmp_path)
     sc = load_scenario(given)
     assert sc.name == "baseline"
     assert Path(sc.path).name == "baseline.yaml" and Path(sc.path).exists()
+
+
+def test_other_folders_are_not_taken_for_shipped_names(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ScenarioError, match="no such scenario file"):
+        load_scenario("elsewhere/baseline.yaml")
 
 
 def test_a_file_wins_over_a_shipped_name(tmp_path, monkeypatch):

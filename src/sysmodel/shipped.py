@@ -66,10 +66,17 @@ def shipped_names() -> list[str]:
 
 
 def shipped_scenario_path(name: str) -> Path | None:
-    """The installed file of the shipped scenario ``name`` (with or without ``.yaml``), or None."""
-    stem = name.removesuffix(".yaml")
-    if not stem or "/" in stem or "\\" in stem:
-        return None  # a path, not a name
+    """The installed file of the shipped scenario ``name``, or None.
+
+    ``name`` may be ``baseline``, ``baseline.yaml`` or ``scenarios/baseline.yaml``: the last is how the
+    README and the help write it, which should also work where pip installed sysmodel without a checkout.
+    """
+    given = Path(name)
+    if given.parent not in (Path("."), Path("scenarios")):
+        return None  # a path to some other folder, not a shipped name
+    stem = given.name.removesuffix(".yaml")
+    if not stem:
+        return None
     f = _folder() / f"{stem}.yaml"
     # Installed packages are plain folders (pip does not install zipped packages), so this is a path.
     return Path(str(f)) if f.is_file() else None
