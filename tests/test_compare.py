@@ -74,7 +74,7 @@ def test_shipped_comparison_scenarios_run_the_service_system_siloed_and_aligned(
     assert siloed.params.schedule.processes == SERVICE_SCHEDULE
     assert aligned.params.schedule.processes == SERVICE_SCHEDULE
     assert (siloed.params.services.model, aligned.params.services.model) == ("siloed", "aligned")
-    assert "003" in aligned.description and "Aligned Partners Network" in aligned.description
+    assert "docs/sources.md: Portland Aligned Partners Network" in aligned.description
     # Nothing else differs from the defaults.
     assert set(siloed.overrides) == set(aligned.overrides) == {"services"}
 

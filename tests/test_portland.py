@@ -1,4 +1,4 @@
-"""Portland calibration of the service system (seed 003): the programme evaluation on hand-made
+"""Portland calibration of the service system (docs/sources.md: Portland Aligned Partners Network): the programme evaluation on hand-made
 families, the paired selection/effect split, and the shipped defaults against the two ratios."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Calibration of the family dynamics to public patterns (DESIGN.md §7), re-runnable.
+"""Calibration of the family dynamics to public patterns (docs/design.md §7), re-runnable.
 
 Three pieces, each usable on its own:
 
@@ -70,7 +70,7 @@ _LEASE = state_mask(HOUSED_PAYING)
 class Target:
     """One public pattern the model should reproduce: an inclusive range for one metric.
 
-    ``kind`` is ``"target"`` for the calibration targets of DESIGN.md §7 and ``"check"`` for plausibility
+    ``kind`` is ``"target"`` for the calibration targets of docs/design.md §7 and ``"check"`` for plausibility
     checks that are not calibration targets but keep the search away from implausible corners.
     """
 
@@ -671,13 +671,13 @@ def search(
     )
 
 
-# --- Portland: the service system (seed 003) ------------------------------------------------------
+# --- Portland: the service system (docs/sources.md: Portland Aligned Partners Network) ---------
 # The Aligned Partners Network evaluated its own programme: customers shared between a career coach and a
 # housing-hub coordinator against the programme's other customers. These functions measure the model the
 # same way, search the service-system parameters, and split the observed gap into the effect of alignment
 # and selection with the paired counterfactual (docs/calibration.md, "Portland: the service system").
 
-_SRC_PORTLAND = "seed 003 (Worksystems Aligned Partners Network, 2017 programme data)"
+_SRC_PORTLAND = "docs/sources.md: Portland Aligned Partners Network (2017 programme data)"
 
 PORTLAND_TARGETS: tuple[Target, ...] = (
     Target(
@@ -1085,7 +1085,7 @@ PORTLAND_FREE_PARAMETERS: tuple[FreeParameter, ...] = (
         "services.coaching_months",
         3,
         24,
-        "seed 003: coaching before, during and after assistance; WIOA spells of months to 2 years",
+        "docs/sources.md: Portland Aligned Partners Network: coaching before, during and after assistance; WIOA spells of months to 2 years",
     ),
     FreeParameter(
         "services.coach_job_find_multiplier",

@@ -7,12 +7,14 @@ import re
 import sys
 import warnings
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated, Any, NoReturn
 
 import typer
+import typer.core
 import yaml
 from rich.console import Console
 from rich.markup import escape
+from rich.padding import Padding
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -23,19 +25,46 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from .params import DOLLAR_YEAR, param_specs
-from .processes import PROCESSES
+from .params import DOLLAR_YEAR
 from .registry import RegistryError
 from .report.format import display_unit, in_unit, short_number
 from .scenario import Scenario, ScenarioError, load_scenario, parse_set_option
 
+# Heavy modules (the model, mesa, pandas, numpy, scipy) are imported inside the commands that use them,
+# so that `sysmodel --help`, `--version` and `validate` start in a fraction of a second.
+
+
+class _FlagsShownAsFlags:
+    """Help shows an on/off option as a plain flag (``--force``).
+
+    typer 0.29 prints ``--force <bool>``, as if the flag took a value, and ``--force true`` then fails.
+    """
+
+    def get_params(self, ctx: Any) -> list[Any]:
+        params = super().get_params(ctx)  # type: ignore[misc]
+        for param in params:
+            if getattr(param, "is_flag", False) and param.metavar is None:
+                param.metavar = ""  # what the help's type column shows
+        return params
+
+
+class _Command(_FlagsShownAsFlags, typer.core.TyperCommand):
+    """A sysmodel command (see :class:`_FlagsShownAsFlags`)."""
+
+
+class _Group(_FlagsShownAsFlags, typer.core.TyperGroup):
+    """The ``sysmodel`` command group (see :class:`_FlagsShownAsFlags`)."""
+
+
 app = typer.Typer(
     name="sysmodel",
+    cls=_Group,
     help=(
         "sysmodel: an agent-based model of a local human-services system (families, coaches, "
         "rent-assistance coordinators, agencies).\n\n"
-        "Start with `sysmodel run scenarios/baseline.yaml`; `sysmodel params` lists every parameter a "
-        "scenario file can override, with its unit, bounds and source."
+        "Start with `sysmodel run baseline` (a shipped scenario; `sysmodel scenarios` lists them all); "
+        "`sysmodel params` lists every parameter a scenario file can override, with its unit, bounds "
+        "and source."
     ),
     no_args_is_help=True,
     add_completion=False,
@@ -43,6 +72,31 @@ app = typer.Typer(
 )
 console = Console()
 err_console = Console(stderr=True)
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        from .identity import __version__, code_revision
+
+        console.print(
+            f"sysmodel {__version__} (code {code_revision()})", highlight=False, soft_wrap=True
+        )
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            help="Print the sysmodel version and the code revision runs record, and exit.",
+            callback=_print_version,
+            is_eager=True,
+        ),
+    ] = False,
+) -> None:
+    """sysmodel's options before any command."""
 
 
 class UserError(Exception):
@@ -119,10 +173,14 @@ def _progress(unit: str, quiet: bool) -> Progress:
     return Progress(*columns, console=err_console, disable=quiet, transient=True)
 
 
-@app.command()
+@app.command(cls=_Command)
 def run(
     scenario: Annotated[
-        Path, typer.Argument(help="Scenario YAML file, e.g. scenarios/baseline.yaml.")
+        Path,
+        typer.Argument(
+            help="Scenario YAML file, e.g. scenarios/baseline.yaml, or the name of a shipped "
+            "scenario (`sysmodel scenarios`), e.g. baseline."
+        ),
     ],
     seed: Annotated[
         int,
@@ -211,13 +269,13 @@ def _print_summary(summary: dict[str, float]) -> None:
     console.print(table)
 
 
-@app.command()
+@app.command(cls=_Command)
 def compare(
     scenarios: Annotated[
         list[Path],
         typer.Argument(
-            help="Two or more scenario YAML files; the first is the reference, e.g. "
-            "scenarios/baseline_siloed.yaml scenarios/aligned_housing_hub.yaml."
+            help="Two or more scenario YAML files (or names of shipped scenarios); the first is the "
+            "reference, e.g. scenarios/baseline_siloed.yaml scenarios/aligned_housing_hub.yaml."
         ),
     ],
     reps: Annotated[
@@ -462,9 +520,12 @@ def _fmt_pp(value: float) -> str:
     return "n/a" if value != value else f"{100 * value:+.2f}pp"
 
 
-@app.command()
+@app.command(cls=_Command)
 def validate(
-    files: Annotated[list[Path], typer.Argument(help="One or more scenario YAML files.")],
+    files: Annotated[
+        list[Path],
+        typer.Argument(help="One or more scenario YAML files (or names of shipped scenarios)."),
+    ],
 ) -> None:
     """Check scenario files against the parameter schema; print what each one overrides.
 
@@ -506,7 +567,7 @@ def _overridden(overrides: dict) -> list[str]:
     return out
 
 
-@app.command()
+@app.command(cls=_Command)
 def processes(
     scenario: Annotated[
         Path | None, typer.Option(help="Show this scenario's order instead of the default.")
@@ -514,6 +575,7 @@ def processes(
 ) -> None:
     """Print the month's process order (change it with schedule.processes in a scenario)."""
     from .params import Params
+    from .processes import PROCESSES
 
     order = _load(scenario).params.schedule.processes if scenario else Params().schedule.processes
     table = Table(title="The month, in order")
@@ -533,7 +595,7 @@ def processes(
         console.print(f"registered but not scheduled: {', '.join(others)}")
 
 
-@app.command()
+@app.command(cls=_Command)
 def params(
     search: Annotated[
         str | None,
@@ -544,6 +606,8 @@ def params(
     ] = False,
 ) -> None:
     """List every parameter: key, default, unit, bounds, description (and source)."""
+    from .params import param_specs
+
     table = Table(
         show_lines=False,
         caption=f"Dollar amounts are {DOLLAR_YEAR} USD; costs published in other years are converted "
@@ -554,15 +618,81 @@ def params(
         table.add_column(col, overflow="fold")
     if sources:
         table.add_column("source", overflow="fold")
-    for s in param_specs():
-        if search and search.lower() not in (s.path + " " + s.description).lower():
-            continue
+    specs = [
+        s
+        for s in param_specs()
+        if not search or search.lower() in (s.path + " " + s.description).lower()
+    ]
+    if not specs:
+        _no_parameter_matches(search or "", [s.path for s in param_specs()])
+    for s in specs:
         bounds = "" if s.lo is None and s.hi is None else f"[{s.lo}, {s.hi}]"
         row = [s.path, str(s.default), s.unit, bounds, s.description]
         if sources:
             row.append(s.source)
         table.add_row(*row)
     console.print(table)
+
+
+@app.command(cls=_Command)
+def scenarios(
+    copy: Annotated[
+        Path | None,
+        typer.Option(
+            "--copy",
+            metavar="DEST",
+            help="Copy the shipped scenario files (and their README) into the folder DEST, to edit.",
+        ),
+    ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="With --copy, overwrite files that already exist.")
+    ] = False,
+) -> None:
+    """List the scenario files that ship with sysmodel (run one by name: `sysmodel run baseline`)."""
+    from .shipped import copy_shipped, shipped_scenarios
+
+    if copy is not None:
+        try:
+            written = copy_shipped(copy, force=force)
+        except FileExistsError as exc:
+            clashes = str(exc).split(", ")
+            more = f" and {len(clashes) - 5} more" if len(clashes) > 5 else ""
+            _fail(
+                f"{copy}: already holds {', '.join(clashes[:5])}{more}; nothing was copied. Pass --force to overwrite, or "
+                "choose another folder."
+            )
+        except NotADirectoryError:
+            _fail(f"{copy}: exists and is not a folder.")
+        console.print(
+            f"copied {len(written)} files to {copy}/ (edit them, then `sysmodel run FILE`)"
+        )
+        return
+    # A list, not a table: long descriptions stay readable in an 80-column terminal.
+    console.print("[bold]Shipped scenarios[/] (`sysmodel run NAME` runs one; --copy DEST to edit):")
+    for sc in shipped_scenarios():
+        console.print(f"\n[bold]{sc.name}[/] ({sc.file})", highlight=False)
+        console.print(Padding(sc.description, (0, 0, 0, 4)), highlight=False)
+
+
+def _no_parameter_matches(search: str, paths: list[str]) -> NoReturn:
+    """Say that nothing matched ``search`` (exit 1, like grep), with the nearest keys if any."""
+    import difflib
+
+    # Compare with whole keys, sections and last parts, so 'houzing' and 'p_job_fnd' both find keys.
+    sections = {path.split(".")[0] for path in paths}
+    by_name: dict[str, list[str]] = {name: [f"{name}.*"] for name in sections}
+    for path in paths:
+        for name in (path, path.split(".")[-1]):
+            by_name.setdefault(name, []).append(path)
+    near = difflib.get_close_matches(search, list(by_name), n=5, cutoff=0.6)
+    keys = list(dict.fromkeys(p for name in near for p in by_name[name]))[:8]
+    hint = f" Close keys: {', '.join(keys)}." if keys else ""
+    err_console.print(
+        f"no parameter matches {search!r}.{hint} `sysmodel params` lists them all.",
+        highlight=False,
+        soft_wrap=True,
+    )
+    raise typer.Exit(code=1)
 
 
 def _report_search(result, title: str, out: Path | None, prefix: str) -> None:
@@ -587,7 +717,7 @@ def _report_search(result, title: str, out: Path | None, prefix: str) -> None:
         console.print(f"wrote {out}/ ({prefix}fit.json, {prefix}best.json, {prefix}history.csv)")
 
 
-@app.command()
+@app.command(cls=_Command)
 def calibrate(
     evaluate: Annotated[
         bool,
@@ -618,7 +748,7 @@ def calibrate(
         bool,
         typer.Option(
             "--portland",
-            help="Calibrate the service system to the Portland shared-customer evaluation (seed 003) "
+            help="Calibrate the service system to the Portland shared-customer evaluation (docs/sources.md: Portland Aligned Partners Network) "
             "instead of the family dynamics; with --evaluate, also the selection/effect split.",
         ),
     ] = False,
@@ -627,7 +757,7 @@ def calibrate(
         typer.Option(help="Folder for fit.json (and, for the search, best.json and history.csv)."),
     ] = None,
 ) -> None:
-    """Calibrate the family dynamics to the public patterns of DESIGN.md §7 (see docs/calibration.md).
+    """Calibrate the family dynamics to the public patterns of docs/design.md §7 (see docs/calibration.md).
 
     Without --evaluate, searches the free parameters and prints the best values to paste into params.py.
     With --portland, the same for the service system and the Portland programme evaluation.

@@ -164,7 +164,7 @@ class TimeParams(Section):
         lo=1,
         hi=600,
         desc="months simulated and recorded after burn-in",
-        source="DESIGN.md §2 (ten-year planning horizon)",
+        source="docs/design.md §2 (ten-year planning horizon)",
     )
     burn_in_months: int = P(
         24,
@@ -417,7 +417,7 @@ class EconomyParams(Section):
         lo=1,
         hi=20,
         desc="drop-out hazard multiplier while behind on rent, facing eviction or homeless",
-        source="Worksystems pilot: rent assistance raised completion 38% (seed 003)",
+        source="Worksystems pilot: rent assistance raised completion 38% (docs/sources.md: Portland Aligned Partners Network)",
     )
     training_skill_gain: float = P(
         0.25,
@@ -467,8 +467,8 @@ class BenefitParams(Section):
     schedule: str = P(
         "cliff",
         unit="name (registry)",
-        desc="benefit schedule: 'cliff' (status quo) or 'flexible' (Flexible Benefit Set, seed 004)",
-        source="seed 004 (Pathways to Prosperity and Well-Being)",
+        desc="benefit schedule: 'cliff' (status quo) or 'flexible' (the Flexible Benefit Set of Pathways to Prosperity)",
+        source="docs/sources.md: Pathways to Prosperity (Dakota/Olmsted)",
     )
     fpl_first_person_usd: float = P(
         1_255.0,
@@ -524,7 +524,7 @@ class BenefitParams(Section):
         lo=0.01,
         hi=10,
         desc="Flexible Benefit Set: the cliff benefit phases out linearly over this band above the threshold",
-        source="seed 004 (Flexible Benefit Set); Atlanta Fed CLIFF tool design",
+        source="docs/sources.md: Pathways to Prosperity (Dakota/Olmsted) (Flexible Benefit Set); Atlanta Fed CLIFF tool design",
     )
     p_decline_raise_if_net_loss: float = P(
         0.5,
@@ -829,7 +829,7 @@ class HelpSeekingParams(Section):
         lo=0,
         hi=1,
         desc="engagement lost with each intake (administrative burden: telling one's story again)",
-        source="seed 004 (administrative burden); Herd & Moynihan 2018",
+        source="docs/sources.md: Pathways to Prosperity (Dakota/Olmsted) (administrative burden); Herd & Moynihan 2018",
     )
     engagement_recovery_per_month: float = P(
         0.02,
@@ -905,7 +905,7 @@ class AgencyParams(Section):
         lo=1,
         hi=50,
         desc="community employment providers (Aligned Partners Network members)",
-        source="seed 003 (Worksystems Aligned Partners Network)",
+        source="docs/sources.md: Portland Aligned Partners Network",
     )
     career_coaches_per_provider: int = P(
         3,
@@ -929,7 +929,7 @@ class AgencyParams(Section):
         lo=0,
         hi=200,
         desc="rent-assistance coordinators at the housing hub",
-        source="seed 003 (housing hub)",
+        source="docs/sources.md: Portland Aligned Partners Network (housing hub)",
     )
     caseload_cap: int = P(
         20,
@@ -937,7 +937,7 @@ class AgencyParams(Section):
         lo=1,
         hi=500,
         desc="caseload capacity of each staff member",
-        source="OrgCode; intensive case management 1:20 (DESIGN.md §7)",
+        source="OrgCode; intensive case management 1:20 (docs/design.md §7)",
     )
     base_relationship_strength: float = P(
         0.3,
@@ -961,7 +961,7 @@ class ServiceParams(Section):
         "siloed",
         unit="name (registry)",
         desc="service model: 'siloed' (each agency on its own) or 'aligned' (housing hub / Aligned Partners Network)",
-        source="DESIGN.md §4; seeds 003, 004",
+        source="docs/design.md §4; docs/sources.md: Portland Aligned Partners Network; docs/sources.md: Pathways to Prosperity (Dakota/Olmsted)",
     )
     alignment: float = P(
         1.0,
@@ -969,14 +969,14 @@ class ServiceParams(Section):
         lo=0,
         hi=1,
         desc="degree of alignment used by the 'aligned' model (0 reproduces 'siloed' exactly)",
-        source="DESIGN.md §4",
+        source="docs/design.md §4",
     )
     pair_alignment: dict[str, float] = Field(
         default_factory=dict,
-        description="degree of alignment of single pairs of agency kinds, e.g. {'housing_hub:employment_provider': 0.8}; other pairs use the model's",
+        description="alignment (0-1) of single pairs of agency kinds, e.g. {'housing_hub:employment_provider': 0.8}; pairs not listed use the model's degree (0 if siloed, services.alignment if aligned)",
         json_schema_extra={
             "unit": "0-1 per 'kind:kind' pair",
-            "source": "DESIGN.md §4 (partial alignment)",
+            "source": "docs/design.md §4 (partial alignment)",
         },
     )
     referral_success_siloed: float = P(
@@ -985,7 +985,7 @@ class ServiceParams(Section):
         lo=0,
         hi=1,
         desc="chance a cold referral between siloed agencies is completed (at full relationship strength)",
-        source="service-integration literature: 'referral leakage' of half or more (approx.); seed 004",
+        source="service-integration literature: 'referral leakage' of half or more (approx.); docs/sources.md: Pathways to Prosperity (Dakota/Olmsted)",
     )
     referral_success_aligned: float = P(
         0.9,
@@ -993,7 +993,7 @@ class ServiceParams(Section):
         lo=0,
         hi=1,
         desc="chance a warm hand-off between aligned agencies is completed (at full relationship strength)",
-        source="seed 003 (shared customers, warm hand-offs) (approx.)",
+        source="docs/sources.md: Portland Aligned Partners Network (shared customers, warm hand-offs) (approx.)",
     )
     referral_delay_siloed_months: int = P(
         2,
@@ -1009,7 +1009,7 @@ class ServiceParams(Section):
         lo=0,
         hi=1,
         desc="referral success is multiplied by 1 - effect * (1 - relationship strength)",
-        source="seed 003: 'relationships are where the work lives or dies' (approx.)",
+        source="docs/sources.md: Pathways to Prosperity (Dakota/Olmsted): 'relationships are often where the work lives or dies' (approx.)",
     )
     coordination_share: float = P(
         0.15,
@@ -1041,7 +1041,7 @@ class ServiceParams(Section):
         lo=0,
         hi=1,
         desc="monthly chance a coached family out of work stops coming (the spell ends, not employed); times 1 - alignment while it also has a coordinator",
-        source="workforce programme attrition (approx.); seed 003 (coaches engage during assistance); calibrated: docs/calibration.md (Portland)",
+        source="workforce programme attrition (approx.); docs/sources.md: Portland Aligned Partners Network (coaches engage during assistance); calibrated: docs/calibration.md (Portland)",
     )
     p_accept_offer: float = P(
         0.8,
@@ -1065,7 +1065,7 @@ class ServiceParams(Section):
         lo=1,
         hi=60,
         desc="length of a career-coaching spell",
-        source="seed 003 (coaching before, during and after assistance) (approx.)",
+        source="docs/sources.md: Portland Aligned Partners Network (coaching before, during and after assistance) (approx.)",
     )
     coach_job_find_multiplier: float = P(
         1.5,
@@ -1073,7 +1073,7 @@ class ServiceParams(Section):
         lo=1,
         hi=5,
         desc="job-finding hazard multiplier while coached (at full staff effectiveness)",
-        source="WIOA / sectoral programme evaluations (approx.); calibrated to seed 003 (issue 3)",
+        source="WIOA / sectoral programme evaluations (approx.); calibrated to docs/sources.md: Portland Aligned Partners Network (issue 3)",
     )
     coach_promotion_multiplier: float = P(
         2.0,
@@ -1081,7 +1081,7 @@ class ServiceParams(Section):
         lo=1,
         hi=10,
         desc="family-wage placement (promotion) hazard multiplier while coached",
-        source="seed 003: family-wage career focus (approx.)",
+        source="docs/sources.md: Portland Aligned Partners Network: family-wage career focus (approx.)",
     )
     coach_training_start_per_month: float = P(
         0.05,
@@ -1089,7 +1089,7 @@ class ServiceParams(Section):
         lo=0,
         hi=1,
         desc="extra monthly chance a coached family not in training starts occupational training (scholarships)",
-        source="seed 003: scholarships for occupational training (approx.)",
+        source="docs/sources.md: Portland Aligned Partners Network: scholarships for occupational training (approx.)",
     )
     coach_training_dropout_multiplier: float = P(
         0.6,
@@ -1097,7 +1097,7 @@ class ServiceParams(Section):
         lo=0,
         hi=1,
         desc="training drop-out hazard multiplier while coached",
-        source="Worksystems pilot: 38% more likely to complete training (seed 003) (approx.)",
+        source="Worksystems pilot: 38% more likely to complete training (docs/sources.md: Portland Aligned Partners Network) (approx.)",
     )
     p_coach_loses_case_per_month_siloed: float = P(
         0.3,
@@ -1105,7 +1105,7 @@ class ServiceParams(Section):
         lo=0,
         hi=1,
         desc="siloed: monthly chance a coach loses a client whose housing is in crisis (the coach does not see it coming)",
-        source="DESIGN.md §4 (approx.)",
+        source="docs/design.md §4 (approx.)",
     )
     financial_coaching_months: int = P(
         6,
@@ -1113,7 +1113,7 @@ class ServiceParams(Section):
         lo=1,
         hi=60,
         desc="length of a financial-coaching spell",
-        source="Living Cities / financial coaching programmes (seed 000) (approx.)",
+        source="Living Cities / financial coaching programmes (docs/sources.md: Living Cities financial coaching) (approx.)",
     )
     p_refer_financial: float = P(
         0.3,
@@ -1121,7 +1121,7 @@ class ServiceParams(Section):
         lo=0,
         hi=1,
         desc="chance a coach or coordinator refers a new client to financial coaching",
-        source="seed 000 (approx.)",
+        source="docs/sources.md: Living Cities financial coaching (approx.)",
     )
     financial_coach_saving_multiplier: float = P(
         1.8,
@@ -1153,7 +1153,7 @@ class ServiceParams(Section):
         lo=0,
         hi=2,
         desc="while families wait, staff are assigned cases beyond their caseload cap by up to this share (months over the cap lead to burnout)",
-        source="DESIGN.md §5 (lever); 0 = caps are never exceeded",
+        source="docs/design.md §5 (lever); 0 = caps are never exceeded",
     )
     burnout_after_months_over: int = P(
         3,
@@ -1177,7 +1177,7 @@ class ServiceParams(Section):
         lo=0,
         hi=0.1,
         desc="growth of an agency pair's relationship strength per shared case each month",
-        source="seed 003 (approx.)",
+        source="docs/sources.md: Portland Aligned Partners Network (approx.)",
     )
     strength_gain_per_contact_hour: float = P(
         0.002,
@@ -1193,7 +1193,7 @@ class ServiceParams(Section):
         lo=0,
         hi=200,
         desc="partnership investment: contact time between partner agencies each month",
-        source="DESIGN.md §5 (lever)",
+        source="docs/design.md §5 (lever)",
     )
     strength_decay_per_month: float = P(
         0.01,
@@ -1245,13 +1245,13 @@ class AssistanceParams(Section):
         lo=0,
         hi=1,
         desc="share of the budget that hires staff of `staff_role` (whole staff at costs.staff_usd; any remainder stays cash)",
-        source="DESIGN.md §5 (lever: a budget split between prevention, re-housing and staff)",
+        source="docs/design.md §5 (lever: a budget split between prevention, re-housing and staff)",
     )
     staff_role: Literal["coordinator", "coach", "financial"] = P(
         "coordinator",
         unit="role",
         desc="who the staff share hires: rent-assistance coordinators (hub), career coaches (spread over the providers) or financial coaches",
-        source="DESIGN.md §5 (lever)",
+        source="docs/design.md §5 (lever)",
     )
     share_prevention: float = P(
         0.4,
@@ -1259,13 +1259,13 @@ class AssistanceParams(Section):
         lo=0,
         hi=1,
         desc="share of the cash part of the budget (after staff) for prevention (arrears, stopping filings); the rest is for re-housing",
-        source="DESIGN.md §5 (lever)",
+        source="docs/design.md §5 (lever)",
     )
     rationing: str = P(
         "first_come_first_served",
         unit="name (registry)",
         desc="rule that orders applicants when funds are short",
-        source="DESIGN.md §5",
+        source="docs/design.md §5",
     )
     prevention_max_months_rent: float = P(
         3.0,
@@ -1313,7 +1313,7 @@ class AssistanceParams(Section):
         lo=0,
         hi=3,
         desc="coordinators' landlord relationships raise lease-up by this share",
-        source="seed 003 (housing market knowledge) (approx.)",
+        source="docs/sources.md: Portland Aligned Partners Network (housing market knowledge) (approx.)",
     )
     award_expiry_months: int = P(
         4,
@@ -1334,7 +1334,7 @@ class ScreeningParams(Section):
         lo=0,
         hi=1,
         desc="share of families screened each month (schools, benefits office); 0 switches screening off",
-        source="DESIGN.md §5 (lever)",
+        source="docs/design.md §5 (lever)",
     )
     target_auc: float = P(
         0.75,
@@ -1350,7 +1350,7 @@ class ScreeningParams(Section):
         lo=0,
         hi=1,
         desc="share of screened families with the highest scores who are flagged and offered help",
-        source="DESIGN.md §5 (lever)",
+        source="docs/design.md §5 (lever)",
     )
 
 
@@ -1363,7 +1363,7 @@ class ChildrenParams(Section):
         lo=0,
         hi=100,
         desc="mean child well-being index at the start",
-        source="index scaled like a 0-100 well-being score (assumption); seed 001 (two-generation outcomes)",
+        source="index scaled like a 0-100 well-being score (assumption); docs/sources.md: Kresge/Ascend two-generation",
     )
     wellbeing_start_sd: float = P(
         10.0,
@@ -1443,7 +1443,7 @@ class ChildrenParams(Section):
         lo=1,
         hi=50,
         desc="child-welfare involvement hazard multiplier while doubled up or in shelter",
-        source="USICH (seed 002): housing instability and child-welfare involvement (approx.)",
+        source="docs/sources.md: USICH child welfare and housing: housing instability and child-welfare involvement (approx.)",
     )
     cw_case_months: int = P(
         12,
@@ -1465,8 +1465,11 @@ class ChildrenParams(Section):
     )
     cw_housing_partnership: bool = Field(
         False,
-        description="child-welfare and housing partnership (seed 002): CW families get case-by-case access to the hub",
-        json_schema_extra={"unit": "switch", "source": "seed 002 (USICH)"},
+        description="child-welfare and housing partnership: CW families get case-by-case access to the hub",
+        json_schema_extra={
+            "unit": "switch",
+            "source": "docs/sources.md: USICH child welfare and housing",
+        },
     )
     cw_braided_budget_usd: float = P(
         0.0,
@@ -1474,11 +1477,11 @@ class ChildrenParams(Section):
         lo=0,
         hi=1e9,
         desc="child-welfare money braided into the hub's rent assistance (partnership only)",
-        source="seed 002 (braided funding)",
+        source="docs/sources.md: USICH child welfare and housing (braided funding)",
     )
 
 
-# The month's processes (DESIGN.md §3): the family dynamics, then the service system.
+# The month's processes (docs/design.md §3): the family dynamics, then the service system.
 FAMILY_SCHEDULE = ["turnover", "economy", "benefits", "budget", "housing", "help_seeking"]
 SERVICE_SCHEDULE = [
     *FAMILY_SCHEDULE,
@@ -1497,7 +1500,7 @@ class ScheduleParams(Section):
     processes: list[str] = Field(
         default_factory=lambda: list(SERVICE_SCHEDULE),
         description="process names run each month, in order",
-        json_schema_extra={"unit": "list of names", "source": "DESIGN.md §3"},
+        json_schema_extra={"unit": "list of names", "source": "docs/design.md §3"},
     )
 
     @field_validator("processes")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import platform
-import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import metadata
@@ -13,6 +12,8 @@ from typing import Any
 
 import pandas as pd
 
+from . import __version__
+from .identity import code_revision, source_sha256
 from .model import SystemModel
 from .outputs import family_table, summarize, write_json_atomic, write_parquet_atomic
 from .params import Params
@@ -43,27 +44,6 @@ def package_versions() -> dict[str, str]:
         except metadata.PackageNotFoundError:
             out[name] = "not installed"
     return out
-
-
-def code_revision() -> str:
-    """The git commit of the sysmodel source (with ``+dirty`` if it has uncommitted changes), or ``unknown``."""
-    here = Path(__file__).resolve().parent
-    try:
-        rev = subprocess.run(
-            ["git", "rev-parse", "HEAD"], cwd=here, capture_output=True, text=True, timeout=5
-        )
-        if rev.returncode != 0:
-            return "unknown"
-        dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--", "."],
-            cwd=here,
-            capture_output=True,
-            text=True,
-            timeout=5,
-        )
-        return rev.stdout.strip() + ("+dirty" if dirty.stdout.strip() else "")
-    except (OSError, subprocess.SubprocessError):
-        return "unknown"
 
 
 @dataclass
@@ -167,7 +147,9 @@ def run_scenario(
         "burn_in_months": sc.params.time.burn_in_months,
         "families": sc.params.population.n_families,
         "versions": package_versions(),
-        "code_revision": code_revision(),
+        "code_revision": code_revision(),  # git commit, or version + source hash when installed
+        "code_version": __version__,
+        "source_sha256": source_sha256(),
         "started": started.isoformat(),
         "finished": finished.isoformat(),
         "elapsed_seconds": (finished - started).total_seconds(),

@@ -30,7 +30,15 @@ import numpy as np
 import yaml
 from pydantic import ValidationError
 
-from .params import NAMED_CHOICES, Params, field_info, param_specs, registered_names, set_dotted
+from .params import (
+    NAMED_CHOICES,
+    SERVICE_SCHEDULE,
+    Params,
+    field_info,
+    param_specs,
+    registered_names,
+    set_dotted,
+)
 
 __all__ = ["Scenario", "ScenarioError", "load_scenario", "parse_set_option"]
 
@@ -273,17 +281,46 @@ def resolve(overrides: dict[str, Any], origin: str = "scenario") -> Params:
     return params
 
 
+# The names the built-in registries hold. A scenario that uses only these is validated without
+# importing the registries, which would import the model (numpy, scipy, mesa) and make `sysmodel
+# validate` slow; any other name is looked up in the registries themselves, so names that an extension
+# registered still validate. tests/test_startup.py checks that this list matches the registries.
+BUILTIN_NAMES: dict[str, tuple[str, ...]] = {
+    "benefits.schedule": ("cliff", "flexible"),
+    "services.model": ("siloed", "aligned"),
+    "assistance.rationing": (
+        "first_come_first_served",
+        "lottery",
+        "most_vulnerable_first",
+        "highest_risk_first",
+        "cost_effectiveness",
+        "equity_weighted",
+    ),
+    "schedule.processes": tuple(SERVICE_SCHEDULE),
+}
+
+
+def _registered(path: str) -> list[str]:
+    """Every name registered for ``path`` (imports the registry)."""
+    if path == "schedule.processes":
+        from .processes import PROCESSES  # imported here: registering processes imports the model
+
+        return PROCESSES.names()
+    return registered_names(path)
+
+
+def _is_registered(path: str, name: object) -> bool:
+    # Registries only grow (a name cannot be registered twice), so a built-in name is always valid.
+    return name in BUILTIN_NAMES[path] or name in _registered(path)
+
+
 def _check_registered_names(params: Params, origin: str) -> None:
     """Names that select registered classes (benefit schedule, processes) must be registered."""
-    from .processes import (
-        PROCESSES,  # imported here: registering the processes imports the model's parts
-    )
-
     flat = params.flat()
     for path in NAMED_CHOICES:
         value = flat[path]
-        names = registered_names(path)
-        if value not in names:
+        if not _is_registered(path, value):
+            names = _registered(path)
             near = difflib.get_close_matches(str(value), names, n=1, cutoff=0.5)
             hint = f" Did you mean '{near[0]}'?" if near else ""
             raise ScenarioError(
@@ -291,8 +328,8 @@ def _check_registered_names(params: Params, origin: str) -> None:
                 f"Registered: {', '.join(names)}."
             )
     for i, name in enumerate(params.schedule.processes):
-        if name not in PROCESSES:
-            names = PROCESSES.names()
+        if not _is_registered("schedule.processes", name):
+            names = _registered("schedule.processes")
             near = difflib.get_close_matches(str(name), names, n=1, cutoff=0.5)
             hint = f" Did you mean '{near[0]}'?" if near else ""
             raise ScenarioError(
@@ -330,9 +367,7 @@ def load_scenario(path: str | Path) -> Scenario:
     """Read and validate a scenario file. Raises :class:`ScenarioError` with a clear message."""
     p = Path(path)
     if not p.exists():
-        raise ScenarioError(
-            f"{p}: no such scenario file. Scenario files live in scenarios/ (e.g. scenarios/baseline.yaml)."
-        )
+        p = _shipped_or_fail(p)
     if p.is_dir():
         raise ScenarioError(f"{p}: is a folder, not a scenario file (give a .yaml file).")
     try:
@@ -377,6 +412,23 @@ def load_scenario(path: str | Path) -> Scenario:
     params = resolve(overrides, origin=str(p))
     return Scenario(
         name=name, description=description.strip(), overrides=overrides, path=str(p), params=params
+    )
+
+
+def _shipped_or_fail(p: Path) -> Path:
+    """The shipped scenario named ``p`` (``baseline`` or ``baseline.yaml``), when no such file exists."""
+    from .shipped import shipped_names, shipped_scenario_path
+
+    found = shipped_scenario_path(str(p))
+    if found is not None:
+        return found
+    names = shipped_names()
+    near = difflib.get_close_matches(p.name.removesuffix(".yaml"), names, n=1, cutoff=0.6)
+    hint = f" Did you mean '{near[0]}'?" if near else ""
+    raise ScenarioError(
+        f"{p}: no such scenario file, and no shipped scenario of that name.{hint} Shipped scenarios "
+        f"(usable by name, e.g. `sysmodel run baseline`): {', '.join(names)}. `sysmodel scenarios` "
+        "lists them and `sysmodel scenarios --copy DEST` copies them to edit."
     )
 
 

@@ -42,10 +42,12 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from .. import __version__
+from ..identity import code_revision, source_sha256
 from ..outputs import write_json_atomic, write_parquet_atomic
 from ..params import DOLLAR_YEAR
 from ..report.format import short_number
-from ..runner import code_revision, package_versions
+from ..runner import package_versions
 from ..scenario import Scenario
 from .executors import run_specs
 from .spec import RunSpec
@@ -460,6 +462,8 @@ class Comparison:
             },
             "versions": package_versions(),
             "code_revision": code_revision(),
+            "code_version": __version__,
+            "source_sha256": source_sha256(),
             "created": self.created,
             "elapsed_seconds": self.elapsed_seconds,
             "tables": [f"{name}.parquet" for name in self.TABLES],

@@ -2,7 +2,7 @@
 
 ``cliff`` is the status quo: tapered benefits (SNAP-like) plus a benefit that is lost all at once when
 earnings pass a multiple of the poverty line (childcare subsidy, Medicaid-like), so a raise can lower a
-family's net resources. ``flexible`` is the Flexible Benefit Set of seed 004: the same benefits, but the
+family's net resources. ``flexible`` is the Flexible Benefit Set (docs/sources.md: Pathways to Prosperity (Dakota/Olmsted)): the same benefits, but the
 cliff benefit phases out linearly over a band, so net resources rise with every dollar earned (as long as
 the combined phase-out rate stays below 1).
 """

@@ -1,4 +1,4 @@
-"""Service models: how the agencies connect (DESIGN.md §4). Same families, staff and money; the wiring differs.
+"""Service models: how the agencies connect (docs/design.md §4). Same families, staff and money; the wiring differs.
 
 A service model turns a degree of alignment into the few numbers the service processes use. ``siloed``
 has alignment 0; ``aligned`` uses ``services.alignment``. Every quantity interpolates linearly between the

@@ -3,7 +3,7 @@
 Children's well-being (an index 0-100) falls while the family is behind on rent, doubled up or in
 shelter, and at each school move; it rises while income is above twice the poverty line, and recovers
 toward its starting level. Housing instability raises the chance of child-welfare involvement. In a
-child-welfare and housing partnership (seed 002), involved families get case-by-case access to the
+child-welfare and housing partnership (docs/sources.md: USICH child welfare and housing), involved families get case-by-case access to the
 housing hub (referred at once, served ahead of the waitlist) and child-welfare money braided into the
 hub's rent assistance.
 """

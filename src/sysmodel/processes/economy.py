@@ -18,7 +18,7 @@ from ..population import (
 )
 from .base import PROCESSES, Process
 
-# Housing states in which training suffers (DESIGN.md §4: training is abandoned when housing breaks down).
+# Housing states in which training suffers (docs/design.md §4: training is abandoned when housing breaks down).
 UNSTABLE = state_mask((BEHIND, FILED, DOUBLED_UP, SHELTER))
 _LEASE = state_mask(HOUSED_PAYING)
 

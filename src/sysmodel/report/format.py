@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import numpy as np
+import math
 
 __all__ = ["short_number", "in_unit", "display_unit"]
 
 
 def short_number(value: float) -> str:
     """A number in a few characters: 1.2M, 34.5k, 0.123."""
-    if not np.isfinite(value):
+    if not math.isfinite(value):  # math, not numpy: the command line imports this at start-up
         return "n/a"
     a = abs(value)
     if a >= 1e6:
@@ -30,7 +30,7 @@ def display_unit(unit: str) -> str:
 
 def in_unit(value: float, unit: str) -> str:
     """A level in its unit: shares as percentages, whole numbers without decimals, the rest short."""
-    if not np.isfinite(value):
+    if not math.isfinite(value):
         return "n/a"
     if unit.startswith("share"):
         return f"{100 * value:.2f}%"
