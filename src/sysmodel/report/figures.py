@@ -33,8 +33,8 @@ TRAJECTORIES: tuple[tuple[str, str], ...] = (
     ("n_shelter", "families in shelter"),
     ("evictions", "evictions per month"),
     ("employment_rate", "employment rate"),
-    ("mean_income_usd", "mean income (USD/month)"),
-    ("mean_savings_usd", "mean savings (USD)"),
+    ("mean_income_usd", "mean income (USD/month, 2024)"),
+    ("mean_savings_usd", "mean savings (USD, 2024)"),
     ("cost_total_usd", "public cost per month (USD, 2024)"),
 )
 # Verdicts of the differences table. Filled markers for a difference that matters, hollow ones for a
@@ -48,6 +48,7 @@ _VERDICT_COLORS = {
 _FILLED = ("better", "worse")
 _UNKNOWN_COLOR = "#6b6b6b"
 _ARM_MARKERS = ("o", "s", "D", "^", "v", "P", "X", "h")
+_ARM_DASHES = ("-", "--", "-.", ":", (0, (5, 1, 1, 1, 1, 1)), (0, (12, 3)))
 _CONFIDENCE = (
     0.95  # as compare.CONFIDENCE; the report layer draws from tables, imports no experiment
 )
@@ -348,6 +349,9 @@ def _draw_trajectories(
     nrows = int(np.ceil(len(panels) / ncols))
     fig = _new_figure(4.3 * ncols, 2.55 * 2 * nrows + 1.3)
     palette = dict(zip(arms, sns.color_palette("colorblind", len(arms)), strict=True))
+    # Line styles as well as colours: some of the palette's later colours (orange, vermillion, tan)
+    # are hard to tell apart at six arms.
+    dashes = dict(zip(arms, [_ARM_DASHES[i % len(_ARM_DASHES)] for i in range(len(arms))], strict=True))
     with sns.axes_style("whitegrid"):
         grid = fig.subplots(2 * nrows, ncols, squeeze=False, sharex=True)
     for i, (column, title) in enumerate(panels):
@@ -355,7 +359,7 @@ def _draw_trajectories(
         for arm in arms:
             g = monthly[monthly["scenario"] == arm].groupby("month")[column]
             mean = g.mean()
-            top.plot(mean.index, mean.to_numpy(), color=palette[arm], lw=1.3)
+            top.plot(mean.index, mean.to_numpy(), color=palette[arm], ls=dashes[arm], lw=1.3)
             if level_bands:
                 top.fill_between(mean.index, g.quantile(0.025), g.quantile(0.975),
                                  color=palette[arm], alpha=0.2, lw=0)  # fmt: skip
@@ -363,7 +367,8 @@ def _draw_trajectories(
         bottom.axhline(0, color=palette[reference], lw=1.0)
         for arm in arms[1:]:
             p = _paired_by_month(monthly, column, arm, reference)
-            bottom.plot(p.index, p["mean"].to_numpy(), color=palette[arm], lw=1.3, label=arm)
+            bottom.plot(p.index, p["mean"].to_numpy(), color=palette[arm], ls=dashes[arm], lw=1.3,
+                        label=arm)  # fmt: skip
             if p["low"].notna().any():
                 bottom.fill_between(p.index, p["low"], p["high"], color=palette[arm], alpha=0.18,
                                     lw=0)  # fmt: skip
@@ -391,7 +396,8 @@ def _draw_trajectories(
         grid[2 * (i // ncols), i % ncols].set_visible(False)
         grid[2 * (i // ncols) + 1, i % ncols].set_visible(False)
     handles = [
-        Line2D([], [], color=palette[a], lw=2, label=f"{a} (reference)" if a == reference else a)
+        Line2D([], [], color=palette[a], ls=dashes[a], lw=2,
+               label=f"{a} (reference)" if a == reference else a)  # fmt: skip
         for a in arms
     ]
     fig.legend(handles=handles, loc="outside lower center", ncols=min(len(arms), 3), fontsize=8,
