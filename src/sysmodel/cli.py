@@ -220,14 +220,13 @@ def run(
     _check_memory([sc])
 
     p = sc.params
-    if not quiet:
-        console.print(
-            f"[bold]{sc.name}[/]: {p.population.n_families:,} families, {p.time.burn_in_months} burn-in + "
-            f"{p.time.months} months, seed {seed}"
-        )
-    replacing = out.exists()
-    unchanged = f"; {out} is unchanged" if replacing else ""
+    unchanged = f"; {out} is unchanged" if out.exists() else ""
     try:
+        if not quiet:
+            console.print(
+                f"[bold]{sc.name}[/]: {p.population.n_families:,} families, {p.time.burn_in_months} "
+                f"burn-in + {p.time.months} months, seed {seed}"
+            )
         # The run is written to a temporary sibling folder made before simulating (so an --out that
         # cannot be written fails at once) and takes the place of --out only when complete.
         with staged_folder(out, replace=force) as staging:
@@ -374,9 +373,10 @@ def compare(
                 command += [option, str(value)]
         for item in set_ or []:
             command += ["--set", item]
+        command += ["--out", str(out), *(["--force"] if force else []), *(["-q"] if quiet else [])]
         return (
             f"{finished['done']} of {finished['total']} runs are finished and kept under {out}/runs/; "
-            f"to resume, run the same command with --out {out}: {shlex.join([*command, '--out', str(out)])}"
+            f"rerun with --out {out} to resume: {shlex.join(command)}"
         )
 
     def on_progress(done: int, total: int) -> None:
