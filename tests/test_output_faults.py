@@ -21,7 +21,7 @@ from rich.console import Console
 from typer.testing import CliRunner
 
 from sysmodel import cli, files, runner
-from sysmodel.params import Params
+from sysmodel.params import Params, param_specs
 
 ROOT = Path(__file__).resolve().parents[1]
 BASELINE = ROOT / "scenarios" / "baseline.yaml"
@@ -271,11 +271,11 @@ def test_compare_counts_every_worker_in_the_memory_estimate(invoke, tmp_path, mo
 def test_family_bound_is_what_fits_on_the_documented_machine():
     from sysmodel import memory
 
-    bound = Params.model_fields["population"].annotation.model_fields["n_families"]
-    hi = next(m.le for m in bound.metadata if hasattr(m, "le"))
-    assert hi < 5_000_000
-    at_bound = Params().with_overrides({"population.n_families": hi})
-    assert memory.estimated_peak_bytes(at_bound) < 24 * 2**30
+    hi = next(s.hi for s in param_specs() if s.path == "population.n_families")
+    months = next(s.hi for s in param_specs() if s.path == "time.months")
+    at_bound = Params().with_overrides({"population.n_families": hi, "time.months": months})
+    assert memory.estimated_peak_bytes(at_bound) < 20 * 2**30  # 24 GiB less the system's share
+    assert memory.estimated_peak_bytes(at_bound.with_overrides({"time.months": 120})) < 8 * 2**30
 
 
 # --- signals: Ctrl-C says what was kept, SIGKILL leaves no worker behind (items 10, 11) ------------
