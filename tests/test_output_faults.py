@@ -372,3 +372,14 @@ def test_ctrl_c_in_run_says_nothing_was_written(tmp_path):
     assert proc.returncode == 130, text
     assert "nothing was written" in text and str(out) in text, text
     assert list(tmp_path.iterdir()) == []
+
+
+def test_saving_a_run_into_a_new_folder_from_python_is_all_or_nothing(tmp_path, monkeypatch):
+    result = runner.run_scenario(BASELINE, families=300, months=6)
+    fail_on_nth_call(monkeypatch, runner, "write_parquet_atomic", 2)
+    with pytest.raises(OSError, match="No space left"):
+        result.save(tmp_path / "new")
+    assert list(tmp_path.iterdir()) == []
+    monkeypatch.undo()
+    assert (result.save(tmp_path / "new") / "manifest.json").is_file()
+    assert leftovers(tmp_path) == []
