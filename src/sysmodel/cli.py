@@ -410,7 +410,7 @@ def compare(
     except (ScenarioError, CompareError) as exc:
         _fail(str(exc))
     except OSError as exc:
-        _fail(f"{_out_error(exc, out)} {kept()}.")
+        _fail(f"{_out_error(exc, out)} {kept()}")
     except KeyboardInterrupt:
         err_console.print(f"interrupted: {kept()}", highlight=False, soft_wrap=True)
         raise typer.Exit(code=130) from None
