@@ -59,7 +59,9 @@ def assert_one_paragraph_error(result, *expect: str, code: int = 2) -> str:
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()
+    }
 
 
 def leftovers(folder: Path) -> list[str]:
@@ -175,7 +177,12 @@ def test_compare_on_a_full_disk_keeps_finished_runs_and_resumes(invoke, tmp_path
     fail_on_nth_call(monkeypatch, runner, "write_parquet_atomic", 8)
     result = invoke(*compare_args(out))
     assert_one_paragraph_error(
-        result, str(out), "No space left on device", "2 of 4 runs are finished and kept", "runs/", f"--out {out}"
+        result,
+        str(out),
+        "No space left on device",
+        "2 of 4 runs are finished and kept",
+        "runs/",
+        f"--out {out}",
     )
     finished = [p for p in (out / "runs").iterdir() if (p / "manifest.json").exists()]
     assert len(finished) == 2 and leftovers(out) == []
@@ -191,7 +198,9 @@ def test_compare_failing_while_writing_tables_leaves_a_resumable_folder(
     out = tmp_path / "cmp"
     fail_on_nth_call(monkeypatch, compare_module, "write_json_atomic", 1)  # comparison.json
     result = invoke(*compare_args(out))
-    assert_one_paragraph_error(result, str(out), "No space left on device", "4 of 4 runs are finished")
+    assert_one_paragraph_error(
+        result, str(out), "No space left on device", "4 of 4 runs are finished"
+    )
     assert sorted(p.name for p in out.iterdir()) == ["runs"], "no half-written tables"
     monkeypatch.undo()
     resumed = CliRunner().invoke(cli.app, compare_args(out))
@@ -212,7 +221,9 @@ def umask_027():
 
 
 def modes(folder: Path) -> dict[str, int]:
-    return {str(p.relative_to(folder)): p.stat().st_mode & 0o777 for p in [folder, *folder.rglob("*")]}
+    return {
+        str(p.relative_to(folder)): p.stat().st_mode & 0o777 for p in [folder, *folder.rglob("*")]
+    }
 
 
 def test_run_outputs_follow_the_umask(invoke, tmp_path, umask_027):
@@ -254,7 +265,9 @@ def test_run_too_big_for_the_memory_is_refused_with_the_estimate(invoke, tmp_pat
     monkeypatch.setattr(runner.SystemModel, "run", lambda *a, **k: pytest.fail("simulated anyway"))
     out = tmp_path / "big"
     result = invoke("run", BASELINE, "--families", "2000000", "--out", out)
-    assert_one_paragraph_error(result, "2,000,000 families", "GiB", "2.0 GiB available", "--families")
+    assert_one_paragraph_error(
+        result, "2,000,000 families", "GiB", "2.0 GiB available", "--families"
+    )
     assert not out.exists()
 
 

@@ -131,7 +131,8 @@ def _out_error(exc: OSError, out: Path) -> str:
     """One sentence on why ``out`` cannot be written, and what to do."""
     blocker = next((p for p in out.parents if p.is_file()), None)
     if blocker is not None:
-        reason, advice = f"{blocker} is a file, not a folder", "choose an --out whose parents are folders"
+        reason = f"{blocker} is a file, not a folder"
+        advice = "choose an --out whose parents are folders"
     else:
         reason = exc.strerror or str(exc)
         advice = {
@@ -367,8 +368,10 @@ def compare(
 
     def kept() -> str:
         """What is kept and how to resume, after an interrupt or a failed write."""
-        command = ["sysmodel", "compare", *map(str, scenarios), "--reps", str(reps), "--seed", str(seed)]
-        for option, value in (("--months", months), ("--families", families), ("--workers", workers)):
+        command = ["sysmodel", "compare", *map(str, scenarios)]
+        command += ["--reps", str(reps), "--seed", str(seed)]
+        options = {"--months": months, "--families": families, "--workers": workers}
+        for option, value in options.items():
             if value is not None:
                 command += [option, str(value)]
         for item in set_ or []:
