@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import errno
+import json
+import os
 import re
+import shlex
 import sys
 import warnings
 from pathlib import Path
@@ -25,6 +29,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from .files import describe_folder, staged_folder
 from .params import DOLLAR_YEAR
 from .registry import RegistryError
 from .report.format import display_unit, in_unit, short_number
@@ -159,6 +164,67 @@ def _new_results_folder(base: str) -> Path:
     return out
 
 
+def _is_run_manifest(path: Path) -> bool:
+    """True if ``path`` is the manifest of a finished ``sysmodel run`` (not another tool's file)."""
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(manifest, dict) and {"seed", "parameters", "files"} <= manifest.keys()
+
+
+def _check_run_out(out: Path, force: bool) -> None:
+    """Refuse an --out that holds anything: a finished run needs --force, and so does anything else
+    (which --force replaces as a whole, never file by file)."""
+    if not out.is_dir() or not any(out.iterdir()):
+        return
+    if _is_run_manifest(out / "manifest.json"):
+        if not force:
+            _fail(
+                f"{out}: already holds a finished run (manifest.json). Choose another --out or pass "
+                "--force to replace it."
+            )
+    elif not force:
+        _fail(
+            f"{out}: is not empty and holds no finished run ({describe_folder(out)}). Choose another "
+            "--out, or pass --force to replace the whole folder and everything in it with the new run."
+        )
+    here, home = Path.cwd().resolve(), Path.home().resolve()
+    target = out.resolve()
+    if target in (home, here) or target in here.parents:
+        _fail(
+            f"{out}: is the working folder, one of its parents or the home folder: --force will not "
+            "replace it. Choose another --out."
+        )
+
+
+def _out_error(exc: OSError, out: Path) -> str:
+    """One sentence on why ``out`` cannot be written, and what to do."""
+    blocker = next((p for p in out.parents if p.is_file()), None)
+    if blocker is not None:
+        reason = f"{blocker} is a file, not a folder"
+        advice = "choose an --out whose parents are folders"
+    else:
+        reason = exc.strerror or str(exc)
+        advice = {
+            errno.EROFS: "choose an --out on a writable disk",
+            errno.ENOSPC: "free some space or choose an --out on another disk",
+            errno.EDQUOT: "free some space or choose an --out on another disk",
+            errno.EACCES: "choose an --out you are allowed to write to",
+            errno.EPERM: "choose an --out you are allowed to write to",
+        }.get(exc.errno or 0, "check the path or choose another --out")
+    return f"cannot write {out}: {reason}; {advice}."
+
+
+def _check_memory(scenarios: list[Scenario], workers: int = 1, reps: int = 0) -> None:
+    """Refuse runs that cannot fit in the memory available now (see :mod:`sysmodel.memory`)."""
+    from . import memory
+
+    problem = memory.too_big(scenarios, workers, reps)
+    if problem:
+        _fail(problem)
+
+
 def _progress(unit: str, quiet: bool) -> Progress:
     """A transient progress bar on stderr: done/total ``unit``, elapsed time and ETA."""
     columns = [
@@ -224,25 +290,37 @@ def run(
     (sc,) = _with_options([_load(scenario)], set_, months, families)
     if out is None:
         out = _new_results_folder(f"{_slug(sc.name)}_seed{seed}")
-    elif (out / "manifest.json").exists() and not force:
-        _fail(
-            f"{out}: already holds a finished run (manifest.json). Choose another --out or pass --force to replace it."
-        )
     if out.exists() and not out.is_dir():
         _fail(f"{out}: exists and is not a folder.")
+    _check_run_out(out, force)
+    _check_memory([sc])
 
     p = sc.params
-    if not quiet:
-        console.print(
-            f"[bold]{sc.name}[/]: {p.population.n_families:,} families, {p.time.burn_in_months} burn-in + "
-            f"{p.time.months} months, seed {seed}"
+    unchanged = f"; {out} is unchanged" if out.exists() else ""
+    try:
+        if not quiet:
+            console.print(
+                f"[bold]{sc.name}[/]: {p.population.n_families:,} families, {p.time.burn_in_months} "
+                f"burn-in + {p.time.months} months, seed {seed}"
+            )
+        # The run is written to a temporary sibling folder made before simulating (so an --out that
+        # cannot be written fails at once) and takes the place of --out only when complete.
+        with staged_folder(out, replace=force) as staging:
+            with _progress("months", quiet) as bar:
+                task = bar.add_task("simulating", total=p.time.burn_in_months + p.time.months)
+                result = run_scenario(
+                    sc, seed=seed, progress=lambda done, total: bar.update(task, completed=done)
+                )
+            result.save(staging)
+    except OSError as exc:
+        _fail(f"{_out_error(exc, out)} Nothing was written{unchanged}.")
+    except KeyboardInterrupt:
+        err_console.print(
+            f"interrupted before the run was saved: nothing was written to {out}{unchanged}.",
+            highlight=False,
+            soft_wrap=True,
         )
-    with _progress("months", quiet) as bar:
-        task = bar.add_task("simulating", total=p.time.burn_in_months + p.time.months)
-        result = run_scenario(
-            sc, seed=seed, progress=lambda done, total: bar.update(task, completed=done)
-        )
-    result.save(out)
+        raise typer.Exit(code=130) from None
     if not quiet:
         _print_summary(result.summary())
         console.print(
@@ -348,6 +426,7 @@ def compare(
         PRACTICAL_SHARE,
         CompareError,
         CompareWarning,
+        Comparison,
         check_comparable,
     )
     from .experiments.compare import compare as run_comparison
@@ -372,18 +451,46 @@ def compare(
     resuming = False
     if out.exists() and not force:
         contents = {p.name for p in out.iterdir()}
+        # What a comparison killed while writing its tables may leave beside runs/ (and rewrites).
+        own = {"runs", "figures", "differences.csv", *(f"{t}.parquet" for t in Comparison.TABLES)}
         if "comparison.json" in contents:
             _fail(
                 f"{out}: already holds a finished comparison (comparison.json). Choose another --out or "
                 "pass --force to write it again (finished runs under runs/ are reused)."
             )
-        elif contents - {"runs"}:
+        elif {n for n in contents if not n.startswith(".")} - own:
             _fail(
                 f"{out}: is not empty and holds no comparison ({', '.join(sorted(contents)[:5])}). "
                 "Choose another --out or pass --force to write into it."
             )
         resuming = "runs" in contents
-    store = ResultStore(out)
+    n_workers = 1 if workers == 1 else min(workers or os.cpu_count() or 1, reps * len(loaded))
+    _check_memory(loaded, workers=n_workers, reps=reps)
+    try:
+        store = ResultStore(out)
+    except OSError as exc:
+        _fail(f"{_out_error(exc, out)} Nothing was written.")
+    finished = {"done": 0, "total": reps * len(loaded)}
+
+    def kept() -> str:
+        """What is kept and how to resume, after an interrupt or a failed write."""
+        command = ["sysmodel", "compare", *map(str, scenarios)]
+        command += ["--reps", str(reps), "--seed", str(seed)]
+        options = {"--months": months, "--families": families, "--workers": workers}
+        for option, value in options.items():
+            if value is not None:
+                command += [option, str(value)]
+        for item in set_ or []:
+            command += ["--set", item]
+        command += ["--out", str(out), *(["--force"] if force else []), *(["-q"] if quiet else [])]
+        return (
+            f"{finished['done']} of {finished['total']} runs are finished and kept under {out}/runs/; "
+            f"rerun with --out {out} to resume: {shlex.join(command)}"
+        )
+
+    def on_progress(done: int, total: int) -> None:
+        finished.update(done=done, total=total)
+        bar.update(task, completed=done, total=total)
 
     p = loaded[0].params
     if not quiet:
@@ -416,15 +523,20 @@ def compare(
                 base_seed=seed,
                 workers=workers,
                 store=store,
-                progress=lambda done, total: bar.update(task, completed=done, total=total),
+                progress=on_progress,
                 allow_differing=allowed,
             )
+        with Progress(TextColumn("writing tables and figures"), console=err_console, disable=quiet,
+                      transient=True) as bar:  # fmt: skip
+            bar.add_task("write", total=None)
+            result.save(out)
     except (ScenarioError, CompareError) as exc:
         _fail(str(exc))
-    with Progress(TextColumn("writing tables and figures"), console=err_console, disable=quiet,
-                  transient=True) as bar:  # fmt: skip
-        bar.add_task("write", total=None)
-        result.save(out)
+    except OSError as exc:
+        _fail(f"{_out_error(exc, out)} {kept()}")
+    except KeyboardInterrupt:
+        err_console.print(f"interrupted: {kept()}", highlight=False, soft_wrap=True)
+        raise typer.Exit(code=130) from None
     if quiet:
         return
 

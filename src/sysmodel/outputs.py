@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from .files import make_shareable
 from .params import DOLLAR_YEAR, EMPLOYMENT_STATES, HOUSING_STATES
 from .policies.risk import auc
 from .population import FAMILY_WAGE, NEVER, REHOUSED, SHELTER, SUBSIDIZED, UNEMPLOYED
@@ -318,7 +319,9 @@ SERVICE_FAMILY_COLUMNS = (
 
 def _atomic_target(path: Path) -> tuple[int, str]:
     path.parent.mkdir(parents=True, exist_ok=True)
-    return tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    make_shareable(tmp)  # mkstemp makes 0600 files; results are for everyone the umask allows
+    return fd, tmp
 
 
 def write_parquet_atomic(df: pd.DataFrame, path: str | Path) -> Path:

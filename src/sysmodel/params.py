@@ -183,8 +183,10 @@ class PopulationParams(Section):
         10_000,
         unit="families",
         lo=1,
-        hi=5_000_000,
-        desc="number of family rows (households) in the service area",
+        hi=2_000_000,
+        desc="number of family rows (households) in the service area; at most what fits in 24 GiB of "
+        "memory over the longest horizon (about 3 GiB per million families over 120 months; a run "
+        "too big for the memory available now is refused before it starts)",
         source="order of magnitude of a mid-size county's low-income renter families",
     )
     share_single_adult: float = P(

@@ -13,6 +13,7 @@ from typing import Any
 import pandas as pd
 
 from . import __version__
+from .files import staged_folder
 from .identity import code_revision, source_sha256
 from .model import SystemModel
 from .outputs import family_table, summarize, write_json_atomic, write_parquet_atomic
@@ -74,9 +75,14 @@ class RunResult:
         ``manifest.json``.
 
         Each file is written atomically; the manifest is written last, so its presence marks a complete run.
+        A folder that does not exist yet is written under a temporary name beside it and renamed when
+        complete, so a failed save (a full disk) leaves no folder at all.
         """
         out = Path(out_dir)
-        out.mkdir(parents=True, exist_ok=True)
+        if not out.exists():
+            with staged_folder(out) as tmp:
+                self.save(tmp)
+            return out
         write_parquet_atomic(self.monthly, out / "monthly.parquet")
         write_parquet_atomic(self.families, out / "families.parquet")
         write_parquet_atomic(self.spells, out / "spells.parquet")

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import shutil
 import time
 import warnings
 from collections.abc import Callable, Sequence
@@ -43,6 +44,7 @@ import pandas as pd
 from scipy import stats
 
 from .. import __version__
+from ..files import atomic_path
 from ..identity import code_revision, source_sha256
 from ..outputs import write_json_atomic, write_parquet_atomic
 from ..params import DOLLAR_YEAR
@@ -473,19 +475,37 @@ class Comparison:
         """Write every table as Parquet, ``differences.csv``, figures (PNG) and, last, ``comparison.json``.
 
         Each file is written atomically; ``comparison.json`` is written last, so its presence marks a
-        finished comparison.
+        finished comparison. If writing fails (a full disk, Ctrl-C), the files written so far are
+        removed again: the folder then holds only ``runs/``, which a rerun resumes from.
         """
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
-        for name in self.TABLES:
-            write_parquet_atomic(getattr(self, name), out / f"{name}.parquet")
-        csv = out / "differences.csv"
-        tmp = out / ".differences.csv.tmp"
-        self.differences.to_csv(tmp, index=False)
-        tmp.replace(csv)
-        manifest = self.manifest()
-        manifest["figures"] = self.figures(out / "figures") if figures else []
-        write_json_atomic(manifest, out / "comparison.json")
+        # A comparison written again (--force) stops being marked finished while its tables change.
+        (out / "comparison.json").unlink(missing_ok=True)
+        written: list[Path] = []
+        try:
+            for name in self.TABLES:
+                written.append(out / f"{name}.parquet")
+                write_parquet_atomic(getattr(self, name), written[-1])
+            written.append(out / "differences.csv")
+            with atomic_path(written[-1]) as tmp:
+                self.differences.to_csv(tmp, index=False)
+            manifest = self.manifest()
+            if figures:
+                written.append(out / "figures")
+                manifest["figures"] = self.figures(written[-1])
+            else:
+                manifest["figures"] = []
+            write_json_atomic(manifest, out / "comparison.json")
+        except BaseException:
+            # Tables without comparison.json would make the folder look like someone else's
+            # results; without them it is an interrupted comparison that a rerun completes.
+            for path in written:
+                if path.is_dir():
+                    shutil.rmtree(path, ignore_errors=True)
+                else:
+                    path.unlink(missing_ok=True)
+            raise
         return out
 
     def figures(self, folder: str | Path) -> list[str]:

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import multiprocessing
 import os
+import signal
+import sys
+import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
 
@@ -12,6 +18,8 @@ from .spec import RunSpec
 from .store import ResultStore
 
 __all__ = ["run_specs", "execute_spec"]
+
+_PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
 
 
 def _worker_context() -> multiprocessing.context.BaseContext:
@@ -22,6 +30,63 @@ def _worker_context() -> multiprocessing.context.BaseContext:
     ctx = multiprocessing.get_context("forkserver")
     ctx.set_forkserver_preload(["sysmodel.experiments.spec"])
     return ctx
+
+
+def _parent_alive(pid: int) -> bool:
+    """True while process ``pid`` runs (a zombie, killed but not yet reaped, counts as gone)."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            return f.read().rsplit(b")", 1)[1].split()[0] not in (b"Z", b"X")
+    except FileNotFoundError:
+        if os.path.isdir("/proc/self"):
+            return False
+    except OSError:
+        pass
+    try:  # no /proc (macOS): signal 0 only checks that the pid exists
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        pass
+    return True
+
+
+def _watch_parent(pid: int) -> None:
+    while _parent_alive(pid):
+        time.sleep(1.0)
+    os._exit(1)
+
+
+def _init_worker(parent_pid: int) -> None:
+    """Make a pool worker end with the process that started the pool, however that one ends.
+
+    A worker waits on a queue whose write end it holds itself, and a fork-server worker's parent is
+    the fork server, which itself lives until every worker has closed its pipe: when the main process
+    is killed (SIGKILL, out of memory) nothing tells them, and they stayed for good with hundreds of
+    MB each. A daemon thread checks the main process once a second and exits the worker when it is
+    gone; on Linux the kernel also kills the worker if the fork server dies. Ctrl-C goes to the whole
+    process group: workers ignore it, and the main process stops them (see :func:`_stop_workers`).
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        except (OSError, AttributeError):
+            pass
+    threading.Thread(target=_watch_parent, args=(parent_pid,), daemon=True).start()
+
+
+def _stop_workers(pool: ProcessPoolExecutor) -> None:
+    """Stop a pool's workers now, without waiting for the runs they are doing (Ctrl-C, an error)."""
+    terminate = getattr(pool, "terminate_workers", None)  # Python 3.14+
+    if terminate is not None:
+        terminate()
+        return
+    for process in list((getattr(pool, "_processes", None) or {}).values()):
+        with contextlib.suppress(OSError, ValueError):  # already gone
+            process.terminate()
+    pool.shutdown(wait=True, cancel_futures=True)
 
 
 def execute_spec(spec: RunSpec) -> RunResult:
@@ -77,12 +142,20 @@ def run_specs(
         return
     own = executor is None
     pool = executor or ProcessPoolExecutor(
-        max_workers=min(n_workers, len(todo)), mp_context=_worker_context()
+        max_workers=min(n_workers, len(todo)),
+        mp_context=_worker_context(),
+        initializer=_init_worker,
+        initargs=(os.getpid(),),
     )
     try:
         futures = {pool.submit(execute_spec, spec): spec for spec in todo}
         for future in as_completed(futures):
             yield finish(futures[future], future.result())
-    finally:
+    except BaseException:
+        # Ctrl-C, a failed save or the caller closing the generator early: do not wait for runs
+        # in progress (minutes at large sizes); finished runs are already in the store.
         if own:
-            pool.shutdown(wait=True, cancel_futures=True)
+            _stop_workers(pool)
+        raise
+    if own:
+        pool.shutdown(wait=True)

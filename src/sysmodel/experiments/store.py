@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..files import make_shareable
 from ..runner import RunResult
 
 __all__ = ["ResultStore"]
@@ -41,6 +42,7 @@ class ResultStore:
             return final
         tmp = Path(tempfile.mkdtemp(prefix=f".{run_id}.", dir=self.runs))
         try:
+            make_shareable(tmp, folder=True)  # mkdtemp makes 0700 folders
             result.save(tmp)
             os.replace(tmp, final)
         except BaseException:

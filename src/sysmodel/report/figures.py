@@ -8,9 +8,7 @@ Figure unsaved, so tests can read what was drawn.
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -24,6 +22,7 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import Formatter, FuncFormatter
 from scipy import stats
 
+from ..files import atomic_path
 from .format import short_number
 
 __all__ = ["forest_plot", "trajectory_plot", "equity_plot", "counterfactual_plot", "TRAJECTORIES"]
@@ -64,15 +63,8 @@ def _new_figure(width: float, height: float) -> Figure:
 def _save(fig: Figure, path: str | Path) -> Path:
     """Write ``fig`` as PNG via a temporary file and an atomic rename."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".png", dir=path.parent)
-    os.close(fd)
-    try:
+    with atomic_path(path) as tmp:
         fig.savefig(tmp, format="png", dpi=_DPI)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
     return path
 
 
