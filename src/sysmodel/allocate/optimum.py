@@ -64,5 +64,7 @@ def optimal_assignment(table: HouseholdTable, capacities: np.ndarray) -> Optimum
     assigned = np.full(table.n, -1, dtype=np.int64)
     assigned[rows[chosen]] = cols[chosen]
     if (assigned < 0).any() or np.bincount(rows[chosen], minlength=table.n).max() != 1:
-        raise RuntimeError("the rounded optimum does not give every household exactly one intervention")
+        raise RuntimeError(
+            "the rounded optimum does not give every household exactly one intervention"
+        )
     return Optimum(assigned=assigned, objective=float(solution.fun), max_fractional=fractional)

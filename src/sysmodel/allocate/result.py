@@ -90,7 +90,9 @@ def capacities_for(table: HouseholdTable, given: Mapping[str, int] | None = None
     return capacities
 
 
-def _rules(rules: Sequence[str | AllocationRule] | None, table: HouseholdTable) -> list[AllocationRule]:
+def _rules(
+    rules: Sequence[str | AllocationRule] | None, table: HouseholdTable
+) -> list[AllocationRule]:
     """The rules to apply, observed first; by default every registered rule the table can express."""
     if rules is None:
         chosen = [
@@ -185,6 +187,10 @@ def _allocations(table: HouseholdTable, assignments: dict[str, np.ndarray]) -> p
     return out
 
 
+def _share(flag: np.ndarray, inside: np.ndarray) -> float:
+    return float(flag[inside].mean()) if inside.any() else np.nan
+
+
 def _summary(table: HouseholdTable, assignments: dict[str, np.ndarray]) -> pd.DataFrame:
     rows = np.arange(table.n)
     observed = table.probability[rows, table.original]
@@ -206,10 +212,10 @@ def _summary(table: HouseholdTable, assignments: dict[str, np.ndarray]) -> pd.Da
                     "group_value": value,
                     "households": n,
                     "expected_adverse": float(p[inside].sum()),
-                    "expected_adverse_rate": float(p[inside].mean()) if n else np.nan,
+                    "expected_adverse_rate": _share(p, inside),
                     "difference_from_observed": float((p - observed)[inside].sum()),
-                    "share_worse_off": float((p > observed + _SAME)[inside].mean()) if n else np.nan,
-                    "share_better_off": float((p < observed - _SAME)[inside].mean()) if n else np.nan,
+                    "share_worse_off": _share(p > observed + _SAME, inside),
+                    "share_better_off": _share(p < observed - _SAME, inside),
                     **{f"n_{name}": int(c) for name, c in zip(table.names, counts, strict=True)},
                 }
             )

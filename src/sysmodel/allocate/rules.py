@@ -239,7 +239,9 @@ def check_feasible(table: HouseholdTable, capacities: np.ndarray) -> None:
         )
 
 
-def greedy_assign(table: HouseholdTable, capacities: np.ndarray, priority: np.ndarray) -> np.ndarray:
+def greedy_assign(
+    table: HouseholdTable, capacities: np.ndarray, priority: np.ndarray
+) -> np.ndarray:
     """Grant eligible pairs in descending ``priority`` (ties: table order, then the less intensive
     intervention) while keeping a complete assignment possible; returns each household's intervention."""
     check_feasible(table, capacities)

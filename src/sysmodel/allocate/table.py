@@ -142,7 +142,9 @@ class HouseholdTable:
         return self.probability[:, self.baseline]
 
 
-def read_table(table: str | Path | pd.DataFrame, layout: TableLayout = KUBE_LAYOUT) -> HouseholdTable:
+def read_table(
+    table: str | Path | pd.DataFrame, layout: TableLayout = KUBE_LAYOUT
+) -> HouseholdTable:
     """Read and check a household table (a CSV path or a DataFrame) laid out as ``layout``.
 
     A CSV whose first column has no header (pandas' own ``to_csv`` writes one) is taken as the row
@@ -243,10 +245,15 @@ def _nearest(name: str, choices: list[str]) -> str:
 
 def _require_columns(df: pd.DataFrame, layout: TableLayout, source: str) -> None:
     wanted = [
-        *((col, f"the predicted probability under {name}", "interventions")
-          for name, col in layout.interventions.items()),  # fmt: skip
+        *(
+            (col, f"the predicted probability under {name}", "interventions")
+            for name, col in layout.interventions.items()
+        ),
         (layout.original, "the intervention each household got", "original"),
-        *((col, f"whether {name} is an option", "eligible") for name, col in layout.eligible.items()),
+        *(
+            (col, f"whether {name} is an option", "eligible")
+            for name, col in layout.eligible.items()
+        ),
         *((col, "a group flag", "groups") for col in layout.groups),
     ]
     columns = [str(c) for c in df.columns]
@@ -300,7 +307,9 @@ def _flag(df: pd.DataFrame, column: str, source: str, meaning: str) -> np.ndarra
     return numbers.astype(np.int8)
 
 
-def _original(df: pd.DataFrame, layout: TableLayout, names: tuple[str, ...], source: str) -> np.ndarray:
+def _original(
+    df: pd.DataFrame, layout: TableLayout, names: tuple[str, ...], source: str
+) -> np.ndarray:
     raw = df[layout.original]
     if layout.codes:
         numbers = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=float)
@@ -322,7 +331,9 @@ def _original(df: pd.DataFrame, layout: TableLayout, names: tuple[str, ...], sou
     return index
 
 
-def _check_original_is_an_option(df, names, probability, eligible, original, layout, source) -> None:
+def _check_original_is_an_option(
+    df, names, probability, eligible, original, layout, source
+) -> None:
     """The observed assignment must be one the rules could make: its probability given, and eligible."""
     rows = np.arange(len(original))
     missing = np.isnan(probability[rows, original])
@@ -345,7 +356,9 @@ def _check_original_is_an_option(df, names, probability, eligible, original, lay
         )
 
 
-def _baseline(layout: TableLayout, names: tuple[str, ...], eligible: np.ndarray, source: str) -> int:
+def _baseline(
+    layout: TableLayout, names: tuple[str, ...], eligible: np.ndarray, source: str
+) -> int:
     everyone = eligible.all(axis=0)
     if layout.baseline is not None:
         j = names.index(layout.baseline)
