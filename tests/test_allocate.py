@@ -475,3 +475,20 @@ def test_cli_bad_table_gives_one_paragraph_error(invoke, tmp_path):
     df.loc[7, "RRH"] = -0.2
     _user_error(invoke(_csv(tmp_path, df)), "households.csv", "'RRH'", "-0.2", "from 0 to 1")
     _user_error(invoke(tmp_path / "missing.csv"), "missing.csv", "does not exist")
+
+
+def test_the_documented_example_prints_what_the_docs_show(invoke, tmp_path):
+    docs = (Path(__file__).resolve().parents[1] / "docs" / "allocate.md").read_text(
+        encoding="utf-8"
+    )
+    blocks = re.findall(r"```\n(.*?)```", docs, re.S)
+    table = next(b for b in blocks if b.startswith(",Original"))
+    shown = next(b for b in blocks if b.startswith("$ sysmodel allocate households.csv"))
+    (tmp_path / "households.csv").write_text(table, encoding="utf-8")
+    args = shown.splitlines()[0].split()[4:]
+    args[args.index("--out") + 1] = str(tmp_path / "out")
+    result = invoke(tmp_path / "households.csv", *args)
+    assert result.exit_code == 0, result.text
+    for line in shown.splitlines()[5:]:
+        if line.strip() and not line.strip().startswith("─"):
+            assert line.strip() in result.text, line

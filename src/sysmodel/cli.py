@@ -1131,6 +1131,7 @@ def allocate(
     capacity: Annotated[
         list[str] | None,
         typer.Option(
+            metavar="NAME=N",
             help="Places of one intervention, NAME=N, e.g. --capacity RRH=120 (default: how many "
             "households got it). Repeatable.",
         ),
@@ -1138,6 +1139,7 @@ def allocate(
     rule: Annotated[
         list[str] | None,
         typer.Option(
+            metavar="NAME",
             help="Apply only this rule (repeatable; default: every rule the table can express). "
             "observed is always shown, as the reference.",
         ),
@@ -1146,6 +1148,7 @@ def allocate(
     intervention: Annotated[
         list[str] | None,
         typer.Option(
+            metavar="NAME=COLUMN",
             help="NAME=COLUMN: an intervention and the column of its predicted probability; give "
             "one per intervention, least intensive first. Describes your own table: codes, "
             "eligibility, groups and outcome then come only from their options.",
@@ -1153,11 +1156,13 @@ def allocate(
     ] = None,
     original_col: Annotated[
         str | None,
-        typer.Option(help="Column of the intervention each household got (default: Original)."),
+        typer.Option(
+            metavar="COLUMN",help="Column of the intervention each household got (default: Original)."),
     ] = None,
     code: Annotated[
         list[str] | None,
         typer.Option(
+            metavar="CODE=NAME",
             help="CODE=NAME: a code of the --original-col column and its intervention, e.g. "
             "--code 4=RRH. Repeatable; without it the column holds intervention names.",
         ),
@@ -1165,6 +1170,7 @@ def allocate(
     eligible: Annotated[
         list[str] | None,
         typer.Option(
+            metavar="NAME=COLUMN",
             help="NAME=COLUMN: the intervention is an option only where this 0/1 column is 1 "
             "(default: Prev=PrevEligible). Repeatable.",
         ),
@@ -1172,23 +1178,27 @@ def allocate(
     group: Annotated[
         list[str] | None,
         typer.Option(
+            metavar="COLUMN",
             help="A 0/1 column to report outcomes by (default: Family and Comorbidity). Repeatable."
         ),
     ] = None,
     outcome_col: Annotated[
         str | None,
-        typer.Option(help="Column of the observed 0/1 outcome, reported beside the prediction."),
+        typer.Option(
+            metavar="COLUMN",help="Column of the observed 0/1 outcome, reported beside the prediction."),
     ] = None,
     baseline: Annotated[
         str | None,
         typer.Option(
+            metavar="NAME",
             help="The default option that ranks risk and measures benefit (default: the least "
             "intensive intervention open to every household)."
         ),
     ] = None,
     equity_group: Annotated[
         str | None,
-        typer.Option(help="Group column favoured by equity_weighted_benefit (default: the first)."),
+        typer.Option(
+            metavar="COLUMN",help="Group column favoured by equity_weighted_benefit (default: the first)."),
     ] = None,
     equity_weight: Annotated[
         float,
@@ -1197,6 +1207,7 @@ def allocate(
     out: Annotated[
         Path | None,
         typer.Option(
+            metavar="DIR",
             help="Write allocations.parquet, summary.csv, allocation.png and manifest.json here."
         ),
     ] = None,
@@ -1277,11 +1288,12 @@ def _print_allocation(result) -> None:
     )
     for col in ("rule", "expected", "vs observed", "worse off", "better off"):
         table.add_column(col, justify="left" if col == "rule" else "right")
+    places = 1 if n >= 1000 else 2  # decimals: small tables' differences are fractions of one
     for rule, row in overall.iterrows():
         table.add_row(
             f"{rule} (bound)" if rule == OPTIMUM else str(rule),
-            f"{row.expected_adverse:,.1f}",
-            "" if rule == "observed" else f"{row.difference_from_observed:+,.1f}",
+            f"{row.expected_adverse:,.{places}f}",
+            "" if rule == "observed" else f"{row.difference_from_observed:+,.{places}f}",
             f"{row.share_worse_off:.1%}",
             f"{row.share_better_off:.1%}",
             end_section=rule == overall.index[-2],

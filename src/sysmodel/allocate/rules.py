@@ -251,6 +251,7 @@ def greedy_assign(
     room = capacities.astype(np.int64).copy()
     feasibility = _Feasibility(table.eligible, capacities)
     for i, j in zip(rows[order].tolist(), cols[order].tolist(), strict=True):
+        # (No room is also caught by the feasibility check, on the subset {j}; this is cheaper.)
         if assigned[i] >= 0 or room[j] == 0 or not feasibility.can_grant(i, j):
             continue
         assigned[i] = j
