@@ -1157,7 +1157,9 @@ def allocate(
     original_col: Annotated[
         str | None,
         typer.Option(
-            metavar="COLUMN",help="Column of the intervention each household got (default: Original)."),
+            metavar="COLUMN",
+            help="Column of the intervention each household got (default: Original).",
+        ),
     ] = None,
     code: Annotated[
         list[str] | None,
@@ -1179,26 +1181,30 @@ def allocate(
         list[str] | None,
         typer.Option(
             metavar="COLUMN",
-            help="A 0/1 column to report outcomes by (default: Family and Comorbidity). Repeatable."
+            help="A 0/1 column to report outcomes by (default: Family and Comorbidity). Repeatable.",
         ),
     ] = None,
     outcome_col: Annotated[
         str | None,
         typer.Option(
-            metavar="COLUMN",help="Column of the observed 0/1 outcome, reported beside the prediction."),
+            metavar="COLUMN",
+            help="Column of the observed 0/1 outcome, reported beside the prediction.",
+        ),
     ] = None,
     baseline: Annotated[
         str | None,
         typer.Option(
             metavar="NAME",
             help="The default option that ranks risk and measures benefit (default: the least "
-            "intensive intervention open to every household)."
+            "intensive intervention open to every household).",
         ),
     ] = None,
     equity_group: Annotated[
         str | None,
         typer.Option(
-            metavar="COLUMN",help="Group column favoured by equity_weighted_benefit (default: the first)."),
+            metavar="COLUMN",
+            help="Group column favoured by equity_weighted_benefit (default: the first).",
+        ),
     ] = None,
     equity_weight: Annotated[
         float,
@@ -1208,7 +1214,7 @@ def allocate(
         Path | None,
         typer.Option(
             metavar="DIR",
-            help="Write allocations.parquet, summary.csv, allocation.png and manifest.json here."
+            help="Write allocations.parquet, summary.csv, allocation.png and manifest.json here.",
         ),
     ] = None,
     force: Annotated[
