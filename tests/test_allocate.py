@@ -423,6 +423,9 @@ def test_cli_writes_tables_figure_and_manifest(invoke, tmp_path):
     assert manifest["capacities_given"] == {"RRH": 60, "ES": 40}
     assert manifest["seed"] == 3 and manifest["table"]["households"] == 120
     assert manifest["table"]["sha256"]
+    assert manifest["rule_settings"] == {
+        "equity_weighted_benefit": {"group": "Family", "weight": 2.0}
+    }
     assert (out / "allocation.png").read_bytes()[:4] == b"\x89PNG"
     again = invoke(path, "--out", out)
     _user_error(again, str(out), "--force")
@@ -463,6 +466,7 @@ def test_cli_maps_another_tables_columns(invoke, tmp_path):
         (["--group", "Famly"], ["no column 'Famly'", "did you mean 'Family'"]),
         (["--baseline", "Prev"], ["--baseline Prev", "every household"]),
         (["--equity-weight", "0"], ["--equity-weight", "above 0"]),
+        (["--rule", "lottery", "--equity-weight", "3"], ["--rule equity_weighted_benefit"]),
     ],
 )
 def test_cli_bad_options_give_one_paragraph_errors(invoke, tmp_path, args, expect):

@@ -1235,11 +1235,17 @@ def allocate(
         except ValueError:
             _fail(f"--capacity {name}={value}: {value!r} is not a whole number; allowed: a whole "
                   "number of places, 0 or more.")  # fmt: skip
+    equity_options = equity_group is not None or equity_weight != 2.0
+    if rule and equity_options and "equity_weighted_benefit" not in rule:
+        _fail(
+            "--equity-group and --equity-weight set equity_weighted_benefit, which the --rule "
+            f"options leave out ({', '.join(rule)}); add --rule equity_weighted_benefit or drop them."
+        )
     if out is not None:
         _check_allocate_out(out, force)
     try:
         rules = None
-        if rule or equity_group is not None or equity_weight != 2.0:
+        if rule or equity_options:
             names = rule or al.ALLOCATION_RULES.names()
             if rule is None:  # every rule, the equity one with the options given
                 names = [n for n in names if n != "equity_weighted_benefit"]

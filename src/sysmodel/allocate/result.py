@@ -249,7 +249,7 @@ def _manifest(table, given, capacity, rules, seed, optimum, summary) -> dict[str
         "capacities_given": dict(given),
         "observed_counts": table.observed_counts(),
         "rules": {r.name: (type(r).__doc__ or "").split("\n\n")[0].strip() for r in rules},
-        "rule_settings": {r.name: vars(r) for r in rules if vars(r)},
+        "rule_settings": {r.name: r.settings(table) for r in rules if r.settings(table)},
         "seed": int(seed),
         "expected_adverse": overall.to_dict(),
         "optimum": {

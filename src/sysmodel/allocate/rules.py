@@ -48,6 +48,10 @@ class AllocationRule:
         """A (households, interventions) array: higher pairs are granted first."""
         raise NotImplementedError
 
+    def settings(self, table: HouseholdTable) -> dict:
+        """The rule's own settings as applied to ``table`` (recorded in the manifest)."""
+        return dict(vars(self))
+
     def allocate(
         self, table: HouseholdTable, capacities: np.ndarray, rng: np.random.Generator
     ) -> np.ndarray:
@@ -160,8 +164,11 @@ class EquityWeightedBenefit(AllocationRule):
             raise AllocationError(f"--equity-weight {weight}: allowed: a number above 0.")
         self.group, self.weight = group, float(weight)
 
+    def settings(self, table):
+        return {"group": self.group or table.layout.groups[0], "weight": self.weight}
+
     def priority(self, table, rng):
-        group = self.group or table.layout.groups[0]
+        group = self.settings(table)["group"]
         if group not in table.groups:
             raise AllocationError(
                 f"--equity-group {group!r} is not a group column of {table.source}; group columns: "
