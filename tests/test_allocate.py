@@ -496,3 +496,16 @@ def test_the_documented_example_prints_what_the_docs_show(invoke, tmp_path):
     for line in shown.splitlines()[5:]:
         if line.strip() and not line.strip().startswith("─"):
             assert line.strip() in result.text, line
+
+
+def test_figure_has_a_panel_per_group_and_tells_its_ticks_apart():
+    from sysmodel.report.allocation import _draw_allocation
+
+    fig = _draw_allocation(allocate(synthetic_table(60, 18)).summary)
+    fig.draw_without_rendering()
+    axes = [ax for ax in fig.axes if ax.get_visible()]
+    assert len(axes) == 3  # all households, Family, Comorbidity
+    for ax in axes:
+        labels = [t.get_text() for t in ax.get_xticklabels() if t.get_text()]
+        assert len(labels) == len(set(labels)), labels
+    assert [t.get_text() for t in axes[0].get_yticklabels()][-1] == "optimum (bound)"

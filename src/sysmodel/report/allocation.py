@@ -13,9 +13,9 @@ import pandas as pd
 import seaborn as sns
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
-from matplotlib.ticker import PercentFormatter
 
 from ..files import atomic_path
+from .figures import _Percent  # tick labels with just enough decimals to tell ticks apart
 
 __all__ = ["allocation_plot"]
 
@@ -60,7 +60,7 @@ def _draw_allocation(summary: pd.DataFrame) -> Figure:
             ax.legend(fontsize=7.5, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncols=2,
                       frameon=False, handletextpad=0.2, columnspacing=0.8)  # fmt: skip
         ax.set_title("all households" if group == "all" else "\n", fontsize=9)
-        ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+        ax.xaxis.set_major_formatter(_Percent())
         ax.tick_params(labelsize=8)
         ax.grid(axis="y", visible=False)
         if "optimum" in rules:  # the bound is set apart from the rules by a line
