@@ -7,6 +7,7 @@ give one-paragraph errors naming the file, the column, the value and what is all
 
 from __future__ import annotations
 
+import io
 import json
 import re
 from pathlib import Path
@@ -501,7 +502,13 @@ def test_the_documented_example_prints_what_the_docs_show(invoke, tmp_path):
 def test_figure_has_a_panel_per_group_and_tells_its_ticks_apart():
     from sysmodel.report.allocation import _draw_allocation
 
-    fig = _draw_allocation(allocate(synthetic_table(60, 18)).summary)
+    # The documented example: its rates span 3 points, so ticks fall on half percents.
+    docs = (Path(__file__).resolve().parents[1] / "docs" / "allocate.md").read_text(
+        encoding="utf-8"
+    )
+    table = next(b for b in re.findall(r"```\n(.*?)```", docs, re.S) if b.startswith(",Original"))
+    df = pd.read_csv(io.StringIO(table), index_col=0)
+    fig = _draw_allocation(allocate(df, capacities={"RRH": 2, "ES": 2}).summary)
     fig.draw_without_rendering()
     axes = [ax for ax in fig.axes if ax.get_visible()]
     assert len(axes) == 3  # all households, Family, Comorbidity
