@@ -482,13 +482,17 @@ def test_cli_bad_table_gives_one_paragraph_error(invoke, tmp_path):
     _user_error(invoke(tmp_path / "missing.csv"), "missing.csv", "does not exist")
 
 
-def test_the_documented_example_prints_what_the_docs_show(invoke, tmp_path):
+def _docs_block(start: str) -> str:
+    """The code block of docs/allocate.md that starts with ``start``."""
     docs = (Path(__file__).resolve().parents[1] / "docs" / "allocate.md").read_text(
         encoding="utf-8"
     )
-    blocks = re.findall(r"```\n(.*?)```", docs, re.S)
-    table = next(b for b in blocks if b.startswith(",Original"))
-    shown = next(b for b in blocks if b.startswith("$ sysmodel allocate households.csv"))
+    return next(b for b in re.findall(r"```\n(.*?)```", docs, re.S) if b.startswith(start))
+
+
+def test_the_documented_example_prints_what_the_docs_show(invoke, tmp_path):
+    table = _docs_block(",Original")
+    shown = _docs_block("$ sysmodel allocate households.csv")
     (tmp_path / "households.csv").write_text(table, encoding="utf-8")
     args = shown.splitlines()[0].split()[4:]
     args[args.index("--out") + 1] = str(tmp_path / "out")
@@ -503,11 +507,7 @@ def test_figure_has_a_panel_per_group_and_tells_its_ticks_apart():
     from sysmodel.report.allocation import _draw_allocation
 
     # The documented example: its rates span 3 points, so ticks fall on half percents.
-    docs = (Path(__file__).resolve().parents[1] / "docs" / "allocate.md").read_text(
-        encoding="utf-8"
-    )
-    table = next(b for b in re.findall(r"```\n(.*?)```", docs, re.S) if b.startswith(",Original"))
-    df = pd.read_csv(io.StringIO(table), index_col=0)
+    df = pd.read_csv(io.StringIO(_docs_block(",Original")), index_col=0)
     fig = _draw_allocation(allocate(df, capacities={"RRH": 2, "ES": 2}).summary)
     fig.draw_without_rendering()
     axes = [ax for ax in fig.axes if ax.get_visible()]
