@@ -1043,6 +1043,307 @@ def calibrate(
     _report_search(result, "Best values: paste into src/sysmodel/params.py", out, "")
 
 
+def _pairs(option: str, items: list[str] | None, value_meaning: str) -> dict[str, str]:
+    """``NAME=VALUE`` options as a mapping (exits with a clear message on a malformed one)."""
+    pairs: dict[str, str] = {}
+    for item in items or []:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip() or not value.strip():
+            _fail(f"{option} {item!r}: allowed: NAME={value_meaning}, e.g. {option} RRH=120.")
+        if name.strip() in pairs:
+            _fail(f"{option} {item!r}: {name.strip()} is given twice; give each name once.")
+        pairs[name.strip()] = value.strip()
+    return pairs
+
+
+def _allocation_layout(
+    original_col: str | None,
+    intervention: list[str] | None,
+    code: list[str] | None,
+    eligible: list[str] | None,
+    group: list[str] | None,
+    outcome_col: str | None,
+    baseline: str | None,
+):
+    """The table layout the options describe: the public table's layout, each given part replaced.
+
+    With --intervention the user describes their own table, so codes, eligibility, groups and the
+    outcome column (which name the public table's columns) start empty instead.
+    """
+    from dataclasses import replace
+
+    from .allocate import KUBE_LAYOUT
+
+    layout = KUBE_LAYOUT
+    if intervention:
+        columns = _pairs("--intervention", intervention, "COLUMN")
+        layout = replace(layout, interventions=columns, codes={}, eligible={}, groups=(),
+                         outcome=None)  # fmt: skip
+    if code:
+        codes = {}
+        for key, name in _pairs("--code", code, "NAME").items():
+            try:
+                codes[int(key)] = name
+            except ValueError:
+                _fail(f"--code {key}={name}: {key!r} is not a whole number; allowed: CODE=NAME "
+                      "with CODE the whole number the column holds, e.g. --code 4=RRH.")  # fmt: skip
+        layout = replace(layout, codes=codes)
+    if eligible:
+        layout = replace(layout, eligible=_pairs("--eligible", eligible, "COLUMN"))
+    if group:
+        layout = replace(layout, groups=tuple(dict.fromkeys(group)))
+    if original_col:
+        layout = replace(layout, original=original_col)
+    if outcome_col:
+        layout = replace(layout, outcome=outcome_col)
+    if baseline:
+        layout = replace(layout, baseline=baseline)
+    return layout
+
+
+def _check_allocate_out(out: Path, force: bool) -> None:
+    """Refuse an --out that holds anything unless --force (which replaces the folder as a whole)."""
+    if out.exists() and not out.is_dir():
+        _fail(f"{out}: exists and is not a folder.")
+    if force or not out.is_dir() or not any(out.iterdir()):
+        if force and out.is_dir():
+            here, home = Path.cwd().resolve(), Path.home().resolve()
+            if out.resolve() in (home, here) or out.resolve() in here.parents:
+                _fail(f"{out}: is the working folder, one of its parents or the home folder: "
+                      "--force will not replace it. Choose another --out.")  # fmt: skip
+        return
+    held = "allocation results" if (out / "manifest.json").is_file() else describe_folder(out)
+    _fail(f"{out}: already holds {held}. Choose another --out, or pass --force to replace the whole "
+          "folder and everything in it.")  # fmt: skip
+
+
+@app.command(cls=_Command)
+def allocate(
+    table: Annotated[
+        Path,
+        typer.Argument(
+            help="Household table (CSV): one row per household with the intervention it got, its "
+            "predicted probability of an adverse outcome under each intervention, eligibility and "
+            "0/1 group flags. Default layout: the public table of Kube, Das & Fowler (2023); see "
+            "docs/allocate.md."
+        ),
+    ],
+    capacity: Annotated[
+        list[str] | None,
+        typer.Option(
+            metavar="NAME=N",
+            help="Places of one intervention, NAME=N, e.g. --capacity RRH=120 (default: how many "
+            "households got it). Repeatable.",
+        ),
+    ] = None,
+    rule: Annotated[
+        list[str] | None,
+        typer.Option(
+            metavar="NAME",
+            help="Apply only this rule (repeatable; default: every rule the table can express). "
+            "observed is always shown, as the reference.",
+        ),
+    ] = None,
+    seed: Annotated[int, typer.Option(help="Seed of the lottery.", min=0)] = 0,
+    intervention: Annotated[
+        list[str] | None,
+        typer.Option(
+            metavar="NAME=COLUMN",
+            help="NAME=COLUMN: an intervention and the column of its predicted probability; give "
+            "one per intervention, least intensive first. Describes your own table: codes, "
+            "eligibility, groups and outcome then come only from their options.",
+        ),
+    ] = None,
+    original_col: Annotated[
+        str | None,
+        typer.Option(
+            metavar="COLUMN",
+            help="Column of the intervention each household got (default: Original).",
+        ),
+    ] = None,
+    code: Annotated[
+        list[str] | None,
+        typer.Option(
+            metavar="CODE=NAME",
+            help="CODE=NAME: a code of the --original-col column and its intervention, e.g. "
+            "--code 4=RRH. Repeatable; without it the column holds intervention names.",
+        ),
+    ] = None,
+    eligible: Annotated[
+        list[str] | None,
+        typer.Option(
+            metavar="NAME=COLUMN",
+            help="NAME=COLUMN: the intervention is an option only where this 0/1 column is 1 "
+            "(default: Prev=PrevEligible). Repeatable.",
+        ),
+    ] = None,
+    group: Annotated[
+        list[str] | None,
+        typer.Option(
+            metavar="COLUMN",
+            help="A 0/1 column to report outcomes by (default: Family and Comorbidity). Repeatable.",
+        ),
+    ] = None,
+    outcome_col: Annotated[
+        str | None,
+        typer.Option(
+            metavar="COLUMN",
+            help="Column of the observed 0/1 outcome, reported beside the prediction.",
+        ),
+    ] = None,
+    baseline: Annotated[
+        str | None,
+        typer.Option(
+            metavar="NAME",
+            help="The default option that ranks risk and measures benefit (default: the least "
+            "intensive intervention open to every household).",
+        ),
+    ] = None,
+    equity_group: Annotated[
+        str | None,
+        typer.Option(
+            metavar="COLUMN",
+            help="Group column favoured by equity_weighted_benefit (default: the first).",
+        ),
+    ] = None,
+    equity_weight: Annotated[
+        float,
+        typer.Option(help="How many times equity_weighted_benefit weighs that group's benefit."),
+    ] = 2.0,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            metavar="DIR",
+            help="Write allocations.parquet, summary.csv, allocation.png and manifest.json here.",
+        ),
+    ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace an --out folder that is not empty.")
+    ] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No tables.")] = False,
+) -> None:
+    """Apply rationing rules to a household table and compare them with the observed assignment
+    and with the optimum (the fewest expected adverse outcomes the capacities allow)."""
+    from . import allocate as al
+
+    layout = _allocation_layout(original_col, intervention, code, eligible, group, outcome_col,
+                                baseline)  # fmt: skip
+    capacities: dict[str, int] = {}
+    for name, value in _pairs("--capacity", capacity, "N").items():
+        try:
+            capacities[name] = int(value)
+        except ValueError:
+            _fail(f"--capacity {name}={value}: {value!r} is not a whole number; allowed: a whole "
+                  "number of places, 0 or more.")  # fmt: skip
+    equity_options = equity_group is not None or equity_weight != 2.0
+    if rule and equity_options and "equity_weighted_benefit" not in rule:
+        _fail(
+            "--equity-group and --equity-weight set equity_weighted_benefit, which the --rule "
+            f"options leave out ({', '.join(rule)}); add --rule equity_weighted_benefit or drop them."
+        )
+    if out is not None:
+        _check_allocate_out(out, force)
+    try:
+        rules = None
+        if rule or equity_options:
+            names = rule or al.ALLOCATION_RULES.names()
+            if rule is None:  # every rule, the equity one with the options given
+                names = [n for n in names if n != "equity_weighted_benefit"]
+                names.append("equity_weighted_benefit")
+            rules = [
+                al.EquityWeightedBenefit(equity_group, equity_weight)
+                if n == "equity_weighted_benefit"
+                else n
+                for n in dict.fromkeys(names)
+            ]
+        result = al.allocate(table, capacities, rules, seed=seed, layout=layout)
+    except al.AllocationError as exc:
+        _fail(str(exc))
+    if out is not None:
+        try:
+            with staged_folder(out, replace=force) as staging:
+                result.save(staging)
+        except OSError as exc:
+            _fail(f"{_out_error(exc, out)} Nothing was written.")
+    if not quiet:
+        _print_allocation(result)
+        if out is not None:
+            console.print(
+                f"wrote {out}/ (allocations.parquet, summary.csv, allocation.png, manifest.json)"
+            )
+
+
+def _print_allocation(result) -> None:
+    """The rules' expected adverse outcomes, overall and by group, the optimum as a bound row."""
+    from rich import box
+
+    from .allocate import OPTIMUM
+
+    overall = result.overall()
+    n = result.table.n
+    caps = ", ".join(
+        f"{name} {c:,}" + ("" if name in result.manifest["capacities_given"] else " (observed)")
+        for name, c in result.capacities.items()
+    )
+    console.print(
+        f"[bold]{escape(result.table.source)}[/]: {n:,} households; capacities {caps}; baseline "
+        f"{result.manifest['baseline']}",
+        highlight=False,
+        soft_wrap=True,
+    )
+    table = Table(
+        title="Expected adverse outcomes by allocation rule",
+        caption="expected: sum of each household's predicted probability under the intervention "
+        "the rule gives it; worse/better off: predicted probability above/below the one under the "
+        "observed assignment; optimum: the fewest the capacities allow (a bound, not a rule)",
+        box=box.SIMPLE_HEAD,
+    )
+    for col in ("rule", "expected", "vs observed", "worse off", "better off"):
+        table.add_column(col, justify="left" if col == "rule" else "right")
+    places = 1 if n >= 1000 else 2  # decimals: small tables' differences are fractions of one
+    for rule, row in overall.iterrows():
+        table.add_row(
+            f"{rule} (bound)" if rule == OPTIMUM else str(rule),
+            f"{row.expected_adverse:,.{places}f}",
+            "" if rule == "observed" else f"{row.difference_from_observed:+,.{places}f}",
+            f"{row.share_worse_off:.1%}",
+            f"{row.share_better_off:.1%}",
+            end_section=rule == overall.index[-2],
+        )
+    console.print(table)
+    groups = list(result.table.groups.columns)
+    if groups:
+        by = Table(
+            title="Expected adverse outcome rate by group",
+            caption="mean predicted probability of the households with that flag",
+            box=box.SIMPLE_HEAD,
+        )
+        by.add_column("rule", no_wrap=True)
+        s = result.summary
+        for g in groups:
+            for v in (0, 1):
+                size = int(s[(s["rule"] == "observed") & (s["group"] == g) & (s["group_value"] == v)]
+                           ["households"].iloc[0])  # fmt: skip
+                by.add_column(f"{g}\n= {v}\n[dim]n={size:,}[/]", justify="right")
+        for rule in overall.index:
+            cells = []
+            for g in groups:
+                for v in (0, 1):
+                    hit = s[(s["rule"] == rule) & (s["group"] == g) & (s["group_value"] == v)]
+                    rate = hit["expected_adverse_rate"].iloc[0]
+                    cells.append("n/a" if rate != rate else f"{rate:.1%}")
+            by.add_row(f"{rule} (bound)" if rule == OPTIMUM else str(rule), *cells,
+                       end_section=rule == overall.index[-2])  # fmt: skip
+        console.print(by)
+    seen = result.manifest.get("observed_outcome")
+    if seen:
+        console.print(
+            f"observed outcome ({seen['column']}): {seen['adverse']:,} adverse; the predictions "
+            f"expect {seen['predicted_for_observed_assignment']:,.1f} for the assignment that happened",
+            highlight=False,
+        )
+
+
 def main() -> None:
     """Entry point of the ``sysmodel`` command."""
     try:
