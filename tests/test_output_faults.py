@@ -115,7 +115,14 @@ def test_run_force_replaces_another_folder_as_a_whole(invoke, tmp_path):
     result = invoke("run", BASELINE, *SMALL, "-q", "--out", out, "--force")
     assert result.exit_code == 0, result.text
     assert sorted(p.name for p in out.iterdir()) == sorted(
-        ["monthly.parquet", "families.parquet", "spells.parquet", "summary.json", "manifest.json"]
+        [
+            "monthly.parquet",
+            "families.parquet",
+            "spells.parquet",
+            "housing.parquet",
+            "summary.json",
+            "manifest.json",
+        ]
     )
     assert leftovers(tmp_path) == []
 

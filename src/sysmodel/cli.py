@@ -284,7 +284,7 @@ def run(
         bool, typer.Option("--quiet", "-q", help="No progress bar or summary table.")
     ] = False,
 ) -> None:
-    """Run one simulation and write monthly.parquet, families.parquet, spells.parquet, summary.json and manifest.json."""
+    """Run one simulation and write monthly.parquet, families.parquet, spells.parquet, housing.parquet, summary.json and manifest.json."""
     from .runner import run_scenario
 
     (sc,) = _with_options([_load(scenario)], set_, months, families)
@@ -324,8 +324,8 @@ def run(
     if not quiet:
         _print_summary(result.summary())
         console.print(
-            f"wrote {out}/ (monthly.parquet, families.parquet, spells.parquet, summary.json, "
-            "manifest.json)"
+            f"wrote {out}/ (monthly.parquet, families.parquet, spells.parquet, housing.parquet, "
+            "summary.json, manifest.json)"
         )
 
 
