@@ -72,7 +72,9 @@ def test_spells_of_a_family_chain_without_overlap(run):
     same = h["family_id"].to_numpy()[1:] == h["family_id"].to_numpy()[:-1]
     exit_before = h["exit"].to_numpy()[:-1][same]
     start_next = h["start_month"].to_numpy()[1:][same]
-    assert (exit_before == start_next).all(), "a family's next spell starts the month it left the last"
+    assert (exit_before == start_next).all(), (
+        "a family's next spell starts the month it left the last"
+    )
     # Spells last at least zero month-ends; only a family's last spell is open.
     assert (h["end_month"].dropna() >= h.loc[h["end_month"].notna(), "start_month"] - 1).all()
     last = ~np.r_[same, False]
@@ -126,7 +128,9 @@ def test_burn_in_spells_are_dropped_and_open_ones_keep_their_true_start(run):
 def test_recording_changes_no_result():
     # The history draws nothing: a run's tables equal the committed baseline (test_baseline) and a
     # run with the history switched off by replacing the recorder's calls gives the same tables.
-    params = Params().with_overrides({**HISTORY_RUN, "population.n_families": 400, "time.months": 12})
+    params = Params().with_overrides(
+        {**HISTORY_RUN, "population.n_families": 400, "time.months": 12}
+    )
     a = SystemModel(params, rng=5).run()
     b = SystemModel(params, rng=5)
     b.history.record = lambda *args, **kwargs: None  # type: ignore[method-assign]

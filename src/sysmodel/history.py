@@ -182,7 +182,9 @@ class HousingHistory:
         if rows is None:
             stale = np.flatnonzero((self.state != pop.housing) | (self.fid != pop.fid))
         else:
-            stale = rows[(self.state[rows] != pop.housing[rows]) | (self.fid[rows] != pop.fid[rows])]
+            stale = rows[
+                (self.state[rows] != pop.housing[rows]) | (self.fid[rows] != pop.fid[rows])
+            ]
         if stale.size:
             code = self.code["set_directly"]
             self._end(stale, np.full(stale.size, code, dtype=np.int16), month)

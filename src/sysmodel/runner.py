@@ -14,12 +14,12 @@ import pandas as pd
 
 from . import __version__
 from .files import staged_folder
+from .history import empty_housing_table
 from .identity import code_revision, source_sha256
 from .model import SystemModel
 from .outputs import family_table, summarize, write_json_atomic, write_parquet_atomic
 from .params import Params
 from .scenario import Scenario, load_scenario
-from .history import empty_housing_table
 from .spells import empty_spell_table
 
 __all__ = ["RunResult", "run_scenario", "code_revision", "package_versions"]
