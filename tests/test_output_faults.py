@@ -180,8 +180,8 @@ def compare_args(out: Path, reps: int = 2) -> list[str]:
 
 def test_compare_on_a_full_disk_keeps_finished_runs_and_resumes(invoke, tmp_path, monkeypatch):
     out = tmp_path / "cmp"
-    # The third run's families table does not fit: two runs are finished and kept.
-    fail_on_nth_call(monkeypatch, runner, "write_parquet_atomic", 8)
+    # The third run's families table (4 tables a run) does not fit: two runs are finished and kept.
+    fail_on_nth_call(monkeypatch, runner, "write_parquet_atomic", 10)
     result = invoke(*compare_args(out))
     assert_one_paragraph_error(
         result,
