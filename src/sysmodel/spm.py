@@ -130,7 +130,8 @@ def _length_of_time(h: _History, months: int, states: tuple[str, ...], measure: 
     rows = []
     here = h.is_in(states)
     for year, a, b in _years(months):
-        active = here & (h.start <= b) & (h.end >= a)
+        # At least one month-end in the year (a stay within one month has none).
+        active = here & (np.maximum(h.start, a) <= np.minimum(h.end, b))
         counted = np.minimum(h.end[active], b) - h.start[active] + 1
         per_family = pd.Series(counted).groupby(h.fid[active]).sum().to_numpy()
         n = per_family.size
