@@ -28,6 +28,7 @@ OUTPUT_FILES = (
     "monthly.parquet",
     "families.parquet",
     "spells.parquet",
+    "housing.parquet",
     "summary.json",
     "manifest.json",
 )
@@ -220,7 +221,7 @@ def test_run_quiet_prints_nothing_on_success(invoke, tmp_path):
 def test_run_same_seed_writes_identical_tables(invoke, tmp_path):
     for name in ("a", "b"):
         assert invoke("run", BASELINE, *SMALL, "-q", "--out", tmp_path / name).exit_code == 0
-    for table in ("monthly.parquet", "families.parquet", "spells.parquet"):
+    for table in ("monthly.parquet", "families.parquet", "spells.parquet", "housing.parquet"):
         pd.testing.assert_frame_equal(
             pd.read_parquet(tmp_path / "a" / table), pd.read_parquet(tmp_path / "b" / table)
         )

@@ -115,7 +115,14 @@ def test_run_force_replaces_another_folder_as_a_whole(invoke, tmp_path):
     result = invoke("run", BASELINE, *SMALL, "-q", "--out", out, "--force")
     assert result.exit_code == 0, result.text
     assert sorted(p.name for p in out.iterdir()) == sorted(
-        ["monthly.parquet", "families.parquet", "spells.parquet", "summary.json", "manifest.json"]
+        [
+            "monthly.parquet",
+            "families.parquet",
+            "spells.parquet",
+            "housing.parquet",
+            "summary.json",
+            "manifest.json",
+        ]
     )
     assert leftovers(tmp_path) == []
 
@@ -173,8 +180,8 @@ def compare_args(out: Path, reps: int = 2) -> list[str]:
 
 def test_compare_on_a_full_disk_keeps_finished_runs_and_resumes(invoke, tmp_path, monkeypatch):
     out = tmp_path / "cmp"
-    # The third run's families table does not fit: two runs are finished and kept.
-    fail_on_nth_call(monkeypatch, runner, "write_parquet_atomic", 8)
+    # The third run's families table (4 tables a run) does not fit: two runs are finished and kept.
+    fail_on_nth_call(monkeypatch, runner, "write_parquet_atomic", 10)
     result = invoke(*compare_args(out))
     assert_one_paragraph_error(
         result,

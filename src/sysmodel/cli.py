@@ -284,7 +284,7 @@ def run(
         bool, typer.Option("--quiet", "-q", help="No progress bar or summary table.")
     ] = False,
 ) -> None:
-    """Run one simulation and write monthly.parquet, families.parquet, spells.parquet, summary.json and manifest.json."""
+    """Run one simulation and write monthly.parquet, families.parquet, spells.parquet, housing.parquet, summary.json and manifest.json."""
     from .runner import run_scenario
 
     (sc,) = _with_options([_load(scenario)], set_, months, families)
@@ -324,8 +324,8 @@ def run(
     if not quiet:
         _print_summary(result.summary())
         console.print(
-            f"wrote {out}/ (monthly.parquet, families.parquet, spells.parquet, summary.json, "
-            "manifest.json)"
+            f"wrote {out}/ (monthly.parquet, families.parquet, spells.parquet, housing.parquet, "
+            "summary.json, manifest.json)"
         )
 
 
@@ -337,7 +337,9 @@ def _print_summary(summary: dict[str, float]) -> None:
         if value != value:
             undefined.setdefault(summary_na_reason(key, summary), []).append(key.replace("_", " "))
     caption = "; ".join(f"n/a: {why} ({', '.join(keys)})" for why, keys in undefined.items())
-    table = Table(title="Summary over the recorded months", show_header=True, caption=caption or None)
+    table = Table(
+        title="Summary over the recorded months", show_header=True, caption=caption or None
+    )
     table.add_column("outcome")
     table.add_column("value", justify="right")
     table.add_column("unit")
@@ -1342,6 +1344,164 @@ def _print_allocation(result) -> None:
             f"expect {seen['predicted_for_observed_assignment']:,.1f} for the assignment that happened",
             highlight=False,
         )
+
+
+def _read_run_for_spm(run_dir: Path) -> tuple[Any, int]:
+    """The housing history and recorded months of a run folder (exits with a clear error otherwise)."""
+    import pandas as pd
+
+    if not run_dir.is_dir():
+        what = "is a file, not a folder" if run_dir.exists() else "does not exist"
+        _fail(f"{run_dir}: {what}. Give the folder of a run made by `sysmodel run`.")
+    path = run_dir / "housing.parquet"
+    if not path.is_file():
+        held = describe_folder(run_dir) if any(run_dir.iterdir()) else "nothing"
+        _fail(
+            f"{run_dir}: has no housing.parquet, the housing history `sysmodel spm` reads (the "
+            f"folder holds {held}). Runs made before the housing history existed do not have one: "
+            "run the scenario again with this version (`sysmodel run SCENARIO --out FOLDER`) and "
+            "give that folder."
+        )
+    manifest_path = run_dir / "manifest.json"
+    try:
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+        months = int(manifest["months_recorded"])
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        _fail(
+            f"{manifest_path}: cannot read the run's recorded months from it ({exc}). "
+            "`sysmodel spm` needs the manifest.json `sysmodel run` writes beside housing.parquet; "
+            "run the scenario again if it is missing or damaged."
+        )
+    try:
+        housing = pd.read_parquet(path)
+    except (OSError, ValueError) as exc:
+        _fail(f"{path}: cannot be read as a Parquet table ({exc}). Run the scenario again.")
+    return housing, months
+
+
+@app.command(cls=_Command)
+def spm(
+    run_dir: Annotated[
+        Path, typer.Argument(help="A run folder made by `sysmodel run` (holds housing.parquet).")
+    ],
+    out: Annotated[
+        Path | None,
+        typer.Option(help="Folder for spm.json and spm.csv (default: the run folder)."),
+    ] = None,
+    pit_month: Annotated[
+        int,
+        typer.Option(
+            "--pit-month",
+            min=0,
+            max=11,
+            help="Month of each reporting year (0-11) whose month-end is the point-in-time count.",
+        ),
+    ] = 11,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print no tables.")] = False,
+) -> None:
+    """HUD System Performance Measure-style figures (SPM 1, 2, 3, 5) from a run's housing history.
+
+    Reads housing.parquet (and the recorded months from manifest.json), prints the figures and writes
+    spm.json and spm.csv; definitions and limits: docs/spm.md.
+    """
+    from .spm import spm_measures, write_spm_files
+
+    housing, months = _read_run_for_spm(run_dir)
+    try:
+        measures = spm_measures(housing, months, pit_month_of_year=pit_month)
+    except ValueError as exc:
+        _fail(f"{run_dir / 'housing.parquet'}: {exc}. Run the scenario again with this version.")
+    folder = run_dir if out is None else out
+    about = {"run": str(run_dir), "months_recorded": months, "pit_month_of_year": pit_month}
+    try:
+        written = write_spm_files(measures, folder, about)
+    except OSError as exc:
+        _fail(f"{_out_error(exc, folder)} spm.json and spm.csv were not written.")
+    if not quiet:
+        _print_spm(measures)
+        console.print(f"wrote {', '.join(str(p) for p in written)}")
+
+
+def _print_spm(m) -> None:
+    """The SPM figures as four small tables (years down, figures across)."""
+
+    def cell(value: float, unit: str) -> str:
+        if value != value:  # NaN: not defined
+            return "-"
+        return f"{100 * value:.1f}%" if unit == "share" else f"{value:,.1f}".removesuffix(".0")
+
+    def table(title: str, rows_by: str, columns: list[tuple[str, str, str]], part) -> Table:
+        t = Table(title=title, title_justify="left")
+        t.add_column(rows_by, no_wrap=True)
+        for header, _, _ in columns:
+            t.add_column(header, justify="right")
+        keys = part[rows_by].astype(str) if rows_by != "year" else part["year"].astype(str)
+        for key in dict.fromkeys(keys):
+            here = part[keys == key]
+            values = []
+            for _, measure, statistic in columns:
+                hit = here[(here["measure"] == measure) & (here["statistic"] == statistic)]
+                values.append(cell(hit["value"].iloc[0], hit["unit"].iloc[0]) if len(hit) else "-")
+            t.add_row(key, *values)
+        return t
+
+    console.print(
+        table(
+            "SPM 1: length of time homeless (families with a month-end in shelter in the year)",
+            "year",
+            [
+                ("families", "1a", "families"),
+                ("mean months", "1a", "mean_months"),
+                ("median months", "1a", "median_months"),
+                ("mean days", "1a", "mean_days"),
+                ("median days", "1a", "median_days"),
+            ],
+            m[m["measure"] == "1a"],
+        )
+    )
+    returns = [
+        (f"{label} {w}m", "2", f"{stat}_{w}m")
+        for w in (6, 12, 24)
+        for label, stat in (("exits", "exits_followed"), ("returned", "share_returned_within"))
+    ]
+    console.print(
+        table(
+            "SPM 2: returns to homelessness after exits to permanent housing (exits followed for the "
+            "whole window)",
+            "route",
+            returns,
+            m[m["measure"] == "2"],
+        )
+    )
+    console.print(
+        table(
+            "SPM 3: families homeless at the point in time and over the year",
+            "year",
+            [
+                ("PIT sheltered", "3.1", "pit_sheltered"),
+                ("PIT unsheltered", "3.1", "pit_unsheltered"),
+                ("year sheltered", "3.2", "annual_sheltered"),
+                ("year unsheltered", "3.2", "annual_unsheltered"),
+                ("year homeless", "3.2", "annual_homeless"),
+            ],
+            m[m["measure"].isin(["3.1", "3.2"])],
+        )
+    )
+    console.print(
+        table(
+            "SPM 5: first-time homelessness (no stay in the prior 24 months; '-' while the lookback "
+            "reaches before month 0)",
+            "year",
+            [
+                ("entering", "5.1", "families_entering"),
+                ("first time", "5.1", "first_time"),
+                ("share", "5.1", "share_first_time"),
+                ("first time (5.2)", "5.2", "first_time"),
+                ("share (5.2)", "5.2", "share_first_time"),
+            ],
+            m[m["measure"].isin(["5.1", "5.2"])],
+        )
+    )
 
 
 def main() -> None:

@@ -9,6 +9,7 @@ import pandas as pd
 from mesa import Model
 
 from .agents import Family
+from .history import HousingHistory
 from .network import place_agencies
 from .outputs import MonthlyRecorder, family_table
 from .params import Params
@@ -75,6 +76,8 @@ class SystemModel(Model):
         self.services = ServiceSystem(self)
         # Who served which family, when: processes report spells as they start and end.
         self.spells = SpellRecorder(pp.n_families)
+        # Every family's housing states, spell by spell, with the route in and out of each.
+        self.history = HousingHistory(self.population, self.month)
         self.ledger: dict[str, float] = {}  # money moved this month, by line (USD)
 
         names = list(processes) if processes is not None else list(self.params.schedule.processes)
@@ -112,8 +115,11 @@ class SystemModel(Model):
         self.fid_at_month_start = fid_before
         self.events = {}
         self.ledger = {}
+        self.history.sync(pop, self.month)  # states set by hand since last month (tests, notebooks)
         for process in self.processes:
             process.run_month(self.month)
+        # A move that bypassed the history would make its table disagree with the monthly counts.
+        self.history.check(pop, self.month)
         # Month-end bookkeeping shared by all processes.
         # A newcomer (new id in the row) starts its months in state at 0 too.
         moved = (pop.housing != housing_before) | (pop.fid != fid_before)
@@ -152,3 +158,7 @@ class SystemModel(Model):
     def spell_table(self) -> pd.DataFrame:
         """One row per spell of service a family received while recording (see :mod:`sysmodel.spells`)."""
         return self.spells.table(self)
+
+    def housing_table(self) -> pd.DataFrame:
+        """One row per spell a family spent in a housing state (see :mod:`sysmodel.history`)."""
+        return self.history.table()

@@ -14,6 +14,7 @@ import pandas as pd
 
 from . import __version__
 from .files import staged_folder
+from .history import empty_housing_table
 from .identity import code_revision, source_sha256
 from .model import SystemModel
 from .outputs import family_table, summarize, write_json_atomic, write_parquet_atomic
@@ -52,7 +53,8 @@ class RunResult:
     """One finished run: the scenario, its resolved parameters, seed, tables and manifest.
 
     ``spells`` is the service-spell table (one row per spell of service a family received, with the
-    staff member who served it; :mod:`sysmodel.spells`).
+    staff member who served it; :mod:`sysmodel.spells`); ``housing`` is the housing history (one row per
+    spell a family spent in a housing state, with the route in and out; :mod:`sysmodel.history`).
     """
 
     scenario: Scenario
@@ -61,6 +63,7 @@ class RunResult:
     families: pd.DataFrame
     manifest: dict[str, Any] = field(default_factory=dict)
     spells: pd.DataFrame = field(default_factory=empty_spell_table)
+    housing: pd.DataFrame = field(default_factory=empty_housing_table)
 
     @property
     def params(self) -> Params:
@@ -71,8 +74,8 @@ class RunResult:
         return summarize(self.monthly, self.families, self.params)
 
     def save(self, out_dir: str | Path) -> Path:
-        """Write ``monthly.parquet``, ``families.parquet``, ``spells.parquet``, ``summary.json`` and, last,
-        ``manifest.json``.
+        """Write ``monthly.parquet``, ``families.parquet``, ``spells.parquet``, ``housing.parquet``,
+        ``summary.json`` and, last, ``manifest.json``.
 
         Each file is written atomically; the manifest is written last, so its presence marks a complete run.
         A folder that does not exist yet is written under a temporary name beside it and renamed when
@@ -86,6 +89,7 @@ class RunResult:
         write_parquet_atomic(self.monthly, out / "monthly.parquet")
         write_parquet_atomic(self.families, out / "families.parquet")
         write_parquet_atomic(self.spells, out / "spells.parquet")
+        write_parquet_atomic(self.housing, out / "housing.parquet")
         write_json_atomic(self.summary(), out / "summary.json")
         write_json_atomic(self.manifest, out / "manifest.json")
         return out
@@ -159,7 +163,13 @@ def run_scenario(
         "started": started.isoformat(),
         "finished": finished.isoformat(),
         "elapsed_seconds": (finished - started).total_seconds(),
-        "files": ["monthly.parquet", "families.parquet", "spells.parquet", "summary.json"],
+        "files": [
+            "monthly.parquet",
+            "families.parquet",
+            "spells.parquet",
+            "housing.parquet",
+            "summary.json",
+        ],
     }
     spells = model.spell_table()
     return RunResult(
@@ -169,4 +179,5 @@ def run_scenario(
         families=family_table(model, spells),
         manifest=manifest,
         spells=spells,
+        housing=model.housing_table(),
     )

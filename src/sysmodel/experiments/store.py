@@ -66,3 +66,7 @@ class ResultStore:
     def spells(self, run_id: str) -> pd.DataFrame:
         """The run's service-spell table (runs stored before it existed have none: FileNotFoundError)."""
         return pd.read_parquet(self.path(run_id) / "spells.parquet")
+
+    def housing(self, run_id: str) -> pd.DataFrame:
+        """The run's housing history (runs stored before it existed have none: FileNotFoundError)."""
+        return pd.read_parquet(self.path(run_id) / "housing.parquet")

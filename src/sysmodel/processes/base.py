@@ -26,12 +26,17 @@ class Process:
     name: ClassVar[str] = "process"
     #: One line for ``sysmodel processes``.
     summary: ClassVar[str] = ""
+    #: The housing moves this process makes, ``(from state, to state) -> route`` (state names as in
+    #: :data:`sysmodel.params.HOUSING_STATES`); the housing history names each move by its route, and a
+    #: move not declared here fails the run (:mod:`sysmodel.history`).
+    housing_routes: ClassVar[dict[tuple[str, str], str]] = {}
 
     def __init__(self, model: SystemModel):
         self.model = model
         self.pop = model.population
         self.params = model.params
         self.month = 0
+        self._route_table: np.ndarray | None = None  # housing_routes as codes, built on first use
 
     def setup(self) -> None:
         """Called once after the population and agents exist."""
@@ -56,6 +61,20 @@ class Process:
     def normal(self, draw: str) -> np.ndarray:
         """One standard normal per family row from stream (seed, this process, month, draw)."""
         return self.model.streams.normal(self.name, self.month, draw)
+
+    def move_housing(self, rows: np.ndarray, states: np.ndarray | int) -> None:
+        """Move the families in ``rows`` (indices) to ``states`` (one per row, or one for all).
+
+        The only way a process changes ``housing``: the model's housing history records each move with
+        the route this process declares for it in :attr:`housing_routes`.
+        """
+        rows = np.asarray(rows, dtype=np.int64)
+        states = np.broadcast_to(np.asarray(states, dtype=self.pop.housing.dtype), rows.shape)
+        history = self.model.history
+        if self._route_table is None:
+            self._route_table = history.route_table(self.housing_routes)
+        history.record(self.pop, rows, states, self._route_table, self.name, self.month)
+        self.pop.housing[rows] = states
 
     def count(self, event: str, n: int | np.integer) -> None:
         """Add ``n`` to this month's count of ``event`` (reported in the monthly table)."""

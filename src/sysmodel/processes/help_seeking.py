@@ -19,6 +19,7 @@ class HelpSeeking(Process):
     """Front-door contacts, intakes, engagement, and admission to shelter."""
 
     summary = "families in crisis ask for help at the front door; doubled-up families enter shelter"
+    housing_routes = {("doubled_up", "shelter"): "entered_shelter"}
 
     def step(self, month: int) -> None:
         pop, sp = self.pop, self.params.help_seeking
@@ -54,7 +55,7 @@ class HelpSeeking(Process):
             returned = enter & exited & (gap <= window)
             pop.column(f"returns_{window}")[returned] += 1
             self.count(f"returns_within_{window}", returned.sum())
-        pop.housing[enter] = SHELTER
+        self.move_housing(np.flatnonzero(enter), SHELTER)
         pop.episodes += enter
         pop.ever_sheltered |= enter
         # A shelter entry is a loss of housing for the realised screening AUC (screening resets it).

@@ -30,6 +30,27 @@ class Housing(Process):
     """Moves families between housing states for one month."""
 
     summary = "arrears -> filing -> eviction -> doubled up; self-resolved and assisted exits; subsidies end"
+    # Each move below has one route; within this process a (from, to) pair never has two meanings.
+    housing_routes = {
+        ("stable", "behind"): "fell_behind",
+        ("behind", "stable"): "caught_up",
+        ("behind", "filed"): "filed",
+        ("rehoused", "filed"): "filed",
+        ("subsidized", "filed"): "filed",
+        ("filed", "stable"): "case_dismissed",
+        ("filed", "behind"): "agreement",
+        ("filed", "doubled_up"): "evicted",
+        ("behind", "doubled_up"): "informal_move",
+        ("doubled_up", "stable"): "own_lease",
+        ("shelter", "subsidized"): "voucher",
+        ("shelter", "rehoused"): "rapid_rehousing",
+        ("shelter", "stable"): "self_resolved",
+        ("shelter", "doubled_up"): "self_resolved",
+        ("rehoused", "stable"): "subsidy_ended",
+        ("rehoused", "behind"): "subsidy_ended",
+        ("subsidized", "stable"): "subsidy_ended",
+        ("subsidized", "behind"): "subsidy_ended",
+    }
 
     def setup(self) -> None:
         self.landlord_mult = np.array(
@@ -139,7 +160,8 @@ class Housing(Process):
             pop.last_housing_exit_month[housed_from_shelter] = month
         pop.housing_exits += housed_from_shelter
         self.count("exits_to_housing", housed_from_shelter.sum())
-        pop.housing[:] = new
+        moved = np.flatnonzero(new != h)
+        self.move_housing(moved, new[moved])
 
         self.count("filings", filed.sum())
         self.count("evictions", evicted.sum())

@@ -24,6 +24,8 @@ class Rationing(Process):
     summary = (
         "rank rent-assistance applicants by the rationing rule; fund them until the budget is gone"
     )
+    # Prevention that clears the arrears ends the arrears (and any filing) at once.
+    housing_routes = {("behind", "stable"): "prevention", ("filed", "stable"): "prevention"}
 
     def setup(self) -> None:
         groups = self.params.population.groups
@@ -103,7 +105,7 @@ class Rationing(Process):
         cleared = funded[pop.arrears[funded] <= 0.005]
         self.count("filings_diverted", (pop.housing[cleared] == FILED).sum())
         pop.arrears[cleared] = 0.0
-        pop.housing[cleared] = STABLE
+        self.move_housing(cleared, STABLE)
 
         # Re-housing: hub clients in shelter or doubled up without an open award.
         homeless = (pop.housing == SHELTER) | (pop.housing == DOUBLED_UP)

@@ -27,6 +27,12 @@ class Services(Process):
     """Coaching effects, lease-up of re-housing awards, and the end of service spells."""
 
     summary = "coaching and financial-coaching effects; lease-up with coordinators; spells end"
+    # A hub re-housing award leased up: re-housed with a subsidy, or an own lease if it buys only a deposit.
+    housing_routes = {
+        (homeless, housed): "hub_rehousing"
+        for homeless in ("shelter", "doubled_up")
+        for housed in ("rehoused", "stable")
+    }
 
     def setup(self) -> None:
         self.landlord_mult = np.array(
@@ -171,7 +177,7 @@ class Services(Process):
             self.spend("rehousing_usd", float((cost - pop.award_usd[leased]).sum()))
             from_shelter = pop.housing[leased] == SHELTER
             # With no subsidy months left to pay for, the award buys the deposit only: an own lease.
-            pop.housing[leased] = np.where(months > 0, REHOUSED, STABLE)
+            self.move_housing(leased, np.where(months > 0, REHOUSED, STABLE))
             pop.rent[leased] = rent
             pop.lease_month[leased] = month % 12
             pop.subsidy_left[leased] = months

@@ -35,4 +35,6 @@ class Turnover(Process):
         self.pop.fill(
             leaving, self.params, self.model.streams, self.name, month, self.model.benefit_schedule
         )
+        # Their housing spells end ("moved_away") and the newcomers' begin ("arrived").
+        self.model.history.turnover(self.pop, leaving, month)
         self.count("moves_out", leaving.size)
