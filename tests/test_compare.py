@@ -431,9 +431,7 @@ def test_stored_runs_of_other_code_or_other_defaults_are_not_reused(monkeypatch)
         ("time.burn_in_months", "--set time.burn_in_months="),
     ],
 )
-def test_arms_differing_in_horizon_burn_in_or_size_are_refused_with_the_key_values_and_fix(
-    key, fix
-):
+def test_arms_differing_in_horizon_burn_in_or_size_are_refused_with_the_key_values_and_fix(key, fix):
     a, b = small(SILOED), small(ALIGNED, **{key: 24})
     with pytest.raises(CompareError) as err:
         compare([a, b], reps=2, workers=1)

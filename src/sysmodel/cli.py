@@ -337,9 +337,7 @@ def _print_summary(summary: dict[str, float]) -> None:
         if value != value:
             undefined.setdefault(summary_na_reason(key, summary), []).append(key.replace("_", " "))
     caption = "; ".join(f"n/a: {why} ({', '.join(keys)})" for why, keys in undefined.items())
-    table = Table(
-        title="Summary over the recorded months", show_header=True, caption=caption or None
-    )
+    table = Table(title="Summary over the recorded months", show_header=True, caption=caption or None)
     table.add_column("outcome")
     table.add_column("value", justify="right")
     table.add_column("unit")

@@ -73,7 +73,6 @@ def _converted(source: str, amount: float, year: int) -> str:
         f"= ${to_dollar_year(amount, year):,.0f} in {DOLLAR_YEAR} USD ({CPI_U_SOURCE})"
     )
 
-
 _SRC_CALIBRATED = "calibrated: docs/calibration.md"
 _SRC_ASSUMPTION = "modelling assumption (no public figure); see docs/ODD.md"
 

@@ -519,9 +519,7 @@ class Comparison:
             fig.trajectory_plot(self.monthly, folder / "trajectories.png"),
             fig.equity_plot(self.equity, folder / "equity.png", reps=self.reps),
             fig.counterfactual_plot(self.counterfactual_pooled, folder / "counterfactual.png"),
-            fig.ce_plane_plot(
-                self.cost_effectiveness, self.ce_bootstrap, folder / "ce_plane.png", DOLLAR_YEAR
-            ),
+            fig.ce_plane_plot(self.cost_effectiveness, self.ce_bootstrap, folder / "ce_plane.png", DOLLAR_YEAR),
         ]
         return [f"figures/{p.name}" for p in paths]
 
@@ -791,9 +789,7 @@ def _cost_effectiveness(
         lo = hi = float("nan")
         if clear["cost"] and clear["spells"] and quadrant in QUADRANT_KEYS and ratio > 0:
             with np.errstate(divide="ignore", invalid="ignore"):
-                lo, hi = (
-                    float(v) for v in np.percentile(boot_cost / boot_averted, [tail, 100 - tail])
-                )
+                lo, hi = (float(v) for v in np.percentile(boot_cost / boot_averted, [tail, 100 - tail]))
         rows.append(
             {
                 "scenario": arm,

@@ -343,9 +343,7 @@ def _draw_trajectories(
     palette = dict(zip(arms, sns.color_palette("colorblind", len(arms)), strict=True))
     # Line styles as well as colours: some of the palette's later colours (orange, vermillion, tan)
     # are hard to tell apart at six arms.
-    dashes = dict(
-        zip(arms, [_ARM_DASHES[i % len(_ARM_DASHES)] for i in range(len(arms))], strict=True)
-    )
+    dashes = dict(zip(arms, [_ARM_DASHES[i % len(_ARM_DASHES)] for i in range(len(arms))], strict=True))
     with sns.axes_style("whitegrid"):
         grid = fig.subplots(2 * nrows, ncols, squeeze=False, sharex=True)
     for i, (column, title) in enumerate(panels):
@@ -390,14 +388,8 @@ def _draw_trajectories(
         grid[2 * (i // ncols), i % ncols].set_visible(False)
         grid[2 * (i // ncols) + 1, i % ncols].set_visible(False)
     handles = [
-        Line2D(
-            [],
-            [],
-            color=palette[a],
-            ls=dashes[a],
-            lw=2,
-            label=f"{a} (reference)" if a == reference else a,
-        )  # fmt: skip
+        Line2D([], [], color=palette[a], ls=dashes[a], lw=2,
+               label=f"{a} (reference)" if a == reference else a)  # fmt: skip
         for a in arms
     ]
     fig.legend(handles=handles, loc="outside lower center", ncols=min(len(arms), 3), fontsize=8,
