@@ -208,22 +208,25 @@ def test_a_rule_that_does_not_use_the_score_and_no_screening_run_no_calibration(
 @pytest.mark.slow
 @pytest.mark.parametrize("target", [0.65, 0.8])
 def test_realised_auc_for_shelter_entry_tracks_the_target(target):
-    """The run's realised AUC is within K_SIGMA standard errors of the target.
+    """The run's realised AUC is within K_SIGMA standard errors of the target, and a target 0.1 off
+    would be rejected.
 
-    The error combines the run's sampling error (Hanley-McNeil, ~0.012 here) with the pilot's (the
-    best achievable AUC is known to about 0.006 from 50,000 families); the run's families are other
-    draws of the same dynamics, screened in later months.
+    The error combines the run's sampling error (Hanley-McNeil, ~0.008 with 50,000 families) with the
+    pilot's (the target is hit on 44,000 pilot families with ~1,700 entries: ~0.006); the run's
+    families are other draws of the same dynamics, screened in later months. Over three seeds and five
+    targets from 0.6 to 0.85 the realised AUC was within 0.02 of the target.
     """
-    summary, families = realised(target, seed=21)
-    followed_positive = (families["sheltered_month"] >= 0) & (families["screened_month"] >= 0)
+    summary, families = realised(target, seed=21, n=50_000)
     followed = families["screened_month"].between(0, 48 - 1 - 12)
-    positives = int((followed & followed_positive).sum())
+    positives = int((followed & (families["sheltered_month"] >= 0)).sum())
     se_run = hanley_mcneil_se(target, positives, int(followed.sum()) - positives)
     se = math.hypot(se_run, 0.006)
-    assert abs(summary["screening_auc_realised"] - target) < K_SIGMA * se, (summary, se)
+    got = summary["screening_auc_realised"]
+    assert abs(got - target) < K_SIGMA * se, (summary, se)
+    assert abs(got - (target - 0.1)) > K_SIGMA * se and abs(got - (target + 0.1)) > K_SIGMA * se
     assert summary["screening_auc_target"] == target
     # The true risk itself does better on the same families: the best achievable.
-    assert summary["screening_auc_best_achievable"] > summary["screening_auc_realised"]
+    assert summary["screening_auc_best_achievable"] > got
 
 
 @pytest.mark.slow
