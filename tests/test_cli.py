@@ -273,6 +273,21 @@ def test_run_unknown_set_key_names_the_nearest_key(invoke, tmp_path):
     assert not (tmp_path / "r").exists()
 
 
+def test_run_refuses_a_target_auc_above_the_best_achievable_without_a_traceback(invoke, tmp_path):
+    result = invoke(
+        "run",
+        "upstream_prevention",
+        *SMALL,
+        "--out",
+        tmp_path / "r",
+        "--set",
+        "targeting.target_auc=0.97",
+        "--quiet",  # the error alone (without it the run's header line comes first)
+    )
+    assert_user_error(result, "targeting.target_auc = 0.97", "above the best achievable AUC")
+    assert not (tmp_path / "r").exists()
+
+
 @pytest.mark.parametrize(
     ("item", "expect"),
     [

@@ -10,6 +10,8 @@ calibrated yet, so every parameter an assertion depends on is set here.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -30,7 +32,8 @@ from helpers_stats import assert_bernoulli_sum, assert_binomial, build_model
 from sysmodel import Params, SystemModel
 from sysmodel.params import SERVICE_SCHEDULE
 from sysmodel.policies import RATIONING_RULES
-from sysmodel.policies.rationing import risk_score, vulnerability_score
+from sysmodel.policies.rationing import Predictions, vulnerability_score
+from sysmodel.policies.risk import true_risk
 from sysmodel.population import (
     BEHIND,
     DOUBLED_UP,
@@ -42,7 +45,9 @@ from sysmodel.population import (
     SUBSIDIZED,
     UNEMPLOYED,
 )
+from sysmodel.processes.rationing import Rationing
 from sysmodel.services import budget_split
+from sysmodel.targeting import calibrated_score
 
 # Intake with only the referral under test: no walk-ins and no referrals to financial coaching.
 INTAKE_QUIET = {"services.p_seek_coaching_per_month": 0.0, "services.p_refer_financial": 0.0}
@@ -74,6 +79,9 @@ def budget_scenarios(draw) -> dict:
         "assistance.share_staff": draw(st.one_of(st.just(0.0), st.floats(0, 1))),
         "assistance.staff_role": draw(st.sampled_from(["coordinator", "coach", "financial"])),
         "assistance.rationing": draw(st.sampled_from(RATIONING_RULES.names())),
+        # A small pilot, and a target below any ceiling these dynamics may have (risk-based rules).
+        "targeting.target_auc": 0.5,
+        "targeting.calibration_families": 2_000,
         "assistance.prevention_max_months_rent": draw(st.floats(0, 6)),
         "assistance.rehousing_subsidy_share": draw(st.floats(0, 1)),
         "assistance.rehousing_months": draw(st.integers(1, 24)),
@@ -177,6 +185,8 @@ def rationing_setup(rule: str, seed: int) -> tuple[SystemModel, np.ndarray, np.n
         {
             "assistance.rationing": rule,
             "population.groups": two_groups(hiring_multiplier=(1.0, 0.5)),
+            # Without burn-in few families are doubled up: the ceiling is about 0.70 (not 0.86).
+            "targeting.target_auc": 0.65,
         },
         ["rationing"],
         n=40,
@@ -200,6 +210,25 @@ def rationing_setup(rule: str, seed: int) -> tuple[SystemModel, np.ndarray, np.n
     return model, rows, applied, cost
 
 
+def reference_predictions(model: SystemModel, rows, cost, draw: str) -> Predictions:
+    """The hub's predictions for prevention applicants, rebuilt from the definitions (docs/ODD.md 7.9)."""
+    pop, score = model.population, calibrated_score(model.params)
+    streams = model.streams
+    z_now = streams.normal("rationing", model.month, f"{draw}_risk_noise")[rows]
+    z_other = streams.normal("rationing", model.month, f"{draw}_benefit_noise")[rows]
+    rho = model.params.targeting.benefit_noise_correlation
+    z_helped = rho * z_now + np.sqrt(1 - rho**2) * z_other
+    # Prevention pays the award; cleared arrears end a filing (and being behind).
+    arrears = np.maximum(pop.arrears[rows] - cost, 0.0)
+    cleared = arrears <= 0.005
+    months_before = np.minimum(pop.arrears[rows] / pop.rent[rows], 6.0)
+    months_after = np.minimum(np.where(cleared, 0.0, arrears) / pop.rent[rows], 6.0)
+    filed = pop.housing[rows] == FILED
+    helped = true_risk(pop, rows) - (months_before - months_after) - 2.0 * (filed & cleared)
+    risk = score.probability(score.score(true_risk(pop, rows), z_now))
+    return Predictions(risk, risk - score.probability(score.score(helped, z_helped)))
+
+
 def reference_priority(rule: str, model: SystemModel, rows, applied, u, cost) -> np.ndarray:
     """What each rule claims to rank by (higher first)."""
     pop = model.population
@@ -208,9 +237,14 @@ def reference_priority(rule: str, model: SystemModel, rows, applied, u, cost) ->
     if rule == "most_vulnerable_first":
         return vulnerability_score(pop, rows)
     if rule == "highest_risk_first":
-        return risk_score(pop, rows)
+        return reference_predictions(model, rows, cost, "order_prevention").risk
     if rule == "cost_effectiveness":
-        return risk_score(pop, rows) / cost
+        return reference_predictions(model, rows, cost, "order_prevention").risk / cost
+    if rule == "largest_predicted_benefit":
+        return reference_predictions(model, rows, cost, "order_prevention").benefit
+    if rule == "eviction_filed_first":
+        # Filed first; within each tier the earliest application (applied months are < 10^6 apart).
+        return 1e6 * (pop.housing[rows] == FILED) - applied
     if rule == "equity_weighted":
         weight = np.array([1.0, 2.0])  # 1 / hiring multiplier of the two groups
         return vulnerability_score(pop, rows) * weight[pop.group[rows]]
@@ -251,6 +285,103 @@ def test_lottery_order_is_a_permutation_that_changes_with_the_draw():
     for order in orders:
         assert sorted(order) == list(rows)
     assert len({tuple(o) for o in orders}) == len(orders)
+
+
+def retarget(model: SystemModel, **targeting) -> Rationing:
+    """The model's rationing process, set up again with ``targeting.*`` overrides."""
+    process = model.processes[0]
+    model.params = process.params = model.params.with_overrides(
+        {f"targeting.{key}": value for key, value in targeting.items()}
+    )
+    process.setup()
+    return process
+
+
+def test_eviction_filed_first_funds_filed_families_first_then_by_application_month():
+    model, rows, _, cost = rationing_setup("eviction_filed_first", seed=15)
+    pop = model.population
+    pop.housing[rows] = [FILED, BEHIND, FILED, BEHIND, FILED, BEHIND] * 2
+    applied = np.array([5, 1, 3, 0, 3, 2, 9, 4, 0, 6, 7, 8])
+    u = np.linspace(0.9, 0.0, rows.size)  # ties (rows 2 and 4, both filed, month 3) by the draw
+    order = model.processes[0].rule.order(pop, rows, applied, u, cost)
+    # Filed: rows 0, 2, 4, 6, 8, 10 applied 5, 3, 3, 9, 0, 7; behind: 1, 3, 5, 7, 9, 11 applied
+    # 1, 0, 2, 4, 6, 8.
+    assert list(order) == list(rows[[8, 4, 2, 0, 10, 6, 3, 1, 5, 7, 9, 11]])
+
+
+def test_largest_predicted_benefit_and_highest_risk_first_can_disagree():
+    """Kube, Das & Fowler (JAMIA 2023): risk and benefit diverge. With exact predictions (target at
+    the ceiling, errors that cancel), a family at high risk that prevention cannot change (no arrears
+    to pay, many other risks) comes first by risk and last by benefit; a family whose risk is its
+    arrears and filing comes first by benefit."""
+    model, rows, applied, _ = rationing_setup("largest_predicted_benefit", seed=16)
+    best = calibrated_score(model.params).best_auc
+    process = retarget(
+        model, target_auc=math.floor(best * 1000) / 1000, benefit_noise_correlation=1.0
+    )
+    pop = model.population
+    pop.rent[rows] = 1_000.0
+    pop.savings[rows] = 1_000.0
+    pop.emp[rows] = 2
+    pop.high_barrier[rows] = False
+    pop.ever_sheltered[rows] = False
+    pop.arrears[rows] = 500.0
+    pop.housing[rows] = BEHIND
+    stuck, arrears_only = rows[0], rows[1]
+    # Stuck: behind by a little, out of work, no savings, sheltered before, high barrier.
+    pop.arrears[stuck], pop.emp[stuck], pop.savings[stuck] = 10.0, UNEMPLOYED, 0.0
+    pop.ever_sheltered[stuck] = pop.high_barrier[stuck] = True
+    # Arrears only: filed on, three months behind, otherwise secure.
+    pop.arrears[arrears_only], pop.housing[arrears_only] = 3_000.0, FILED
+    cost = np.minimum(pop.arrears[rows], 3_000.0)
+    predicted = process.predict("prevention", rows, cost, "order_prevention")
+    assert predicted.risk.argmax() == 0, "the stuck family is at the highest risk"
+    assert predicted.benefit.argmax() == 1, "clearing the filed family's arrears helps most"
+    assert predicted.benefit[0] < np.median(predicted.benefit)
+    u = np.zeros(rows.size)
+    by_benefit = process.rule.order(pop, rows, applied, u, cost, predicted)
+    by_risk = RATIONING_RULES.get("highest_risk_first")().order(
+        pop, rows, applied, u, cost, predicted
+    )
+    assert by_benefit[0] == arrears_only and by_risk[0] == stuck
+
+
+def test_predicted_benefit_of_rehousing_is_largest_for_families_doubled_up():
+    """Re-housing's help (a lease) removes the doubled-up term of the true risk: with exact
+    predictions, doubled-up families gain more than families already in shelter."""
+    model, rows, _, _ = rationing_setup("largest_predicted_benefit", seed=17)
+    process = retarget(model, benefit_noise_correlation=1.0)
+    pop = model.population
+    pop.housing[rows] = [DOUBLED_UP, SHELTER] * (rows.size // 2)
+    pop.arrears[rows] = 0.0
+    cost = np.full(rows.size, 5_000.0)
+    benefit = process.predict("rehousing", rows, cost, "order_rehousing").benefit
+    doubled = pop.housing[rows] == DOUBLED_UP
+    assert benefit[doubled].mean() > benefit[~doubled].mean() > -0.01
+
+
+def test_risk_rules_use_the_accuracy_lever():
+    """highest_risk_first ranks by the calibrated score: a different target gives another order."""
+    orders = []
+    for target in (0.55, 0.69):  # the ceiling without burn-in is 0.695
+        model, rows, applied, cost = rationing_setup("highest_risk_first", seed=18)
+        process = retarget(model, target_auc=target)
+        assert process.score.target_auc == target
+        predicted = process.predict("prevention", rows, cost, "order_prevention")
+        orders.append(
+            tuple(
+                process.rule.order(
+                    model.population, rows, applied, np.zeros(rows.size), cost, predicted
+                )
+            )
+        )
+    assert orders[0] != orders[1]
+
+
+def test_a_prediction_rule_without_predictions_says_so():
+    model, rows, applied, cost = rationing_setup("highest_risk_first", seed=19)
+    with pytest.raises(ValueError, match="ranks by predictions"):
+        model.processes[0].rule.order(model.population, rows, applied, np.zeros(rows.size), cost)
 
 
 def test_first_come_first_served_rations_by_application_month_in_the_monthly_step():

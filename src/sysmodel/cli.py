@@ -312,6 +312,8 @@ def run(
                     sc, seed=seed, progress=lambda done, total: bar.update(task, completed=done)
                 )
             result.save(staging)
+    except ScenarioError as exc:  # e.g. a target AUC above the best achievable, found at start-up
+        _fail(f"{exc} Nothing was written{unchanged}.")
     except OSError as exc:
         _fail(f"{_out_error(exc, out)} Nothing was written{unchanged}.")
     except KeyboardInterrupt:

@@ -115,7 +115,6 @@ SERVICE_MONTHLY_COLUMNS = (
     "waiting_financial",
     "waiting_coordinator",
     "searching_with_award",
-    "screening_auc",
     "funds_prevention_usd",
     "funds_rehousing_usd",
     "cost_prevention_usd",
@@ -150,9 +149,6 @@ class MonthlyRecorder:
         row["waiting_financial"] = int((pop.wait_fin != NEVER).sum())
         row["waiting_coordinator"] = int((pop.wait_coord != NEVER).sum())
         row["searching_with_award"] = int((pop.award_month != NEVER).sum())
-        # The screening score's achieved AUC against true risk this month (NaN: no screening).
-        screening = model.process("screening")
-        row["screening_auc"] = float(getattr(screening, "auc_vs_true_risk", np.nan))
         row["funds_prevention_usd"] = float(model.services.funds["prevention"])
         row["funds_rehousing_usd"] = float(model.services.funds["rehousing"])
         employed = pop.emp != UNEMPLOYED
@@ -216,6 +212,7 @@ def family_table(model: SystemModel, spells: pd.DataFrame | None = None) -> pd.D
         "flagged_month",
         "screened_month",
         "lost_housing_month",
+        "sheltered_month",
     ):
         r[name] = np.where(r[name] == NEVER, -1, r[name])  # outputs say "none" with -1
     groups = [g.name for g in model.params.population.groups]
@@ -281,6 +278,8 @@ def family_table(model: SystemModel, spells: pd.DataFrame | None = None) -> pd.D
             "risk_score": r["risk_score"],
             "screened_month": r["screened_month"],
             "lost_housing_month": r["lost_housing_month"],
+            "sheltered_month": r["sheltered_month"],
+            "risk_signal": r["risk_signal"],
             # Who served the family (from the spell table): n_coaches, last_*_id (-1 none).
             **family_spell_summary(spells, r["fid"]),
         }
@@ -307,6 +306,8 @@ SERVICE_FAMILY_COLUMNS = (
     "risk_score",
     "screened_month",
     "lost_housing_month",
+    "sheltered_month",
+    "risk_signal",
     "child_wellbeing_end",
     "school_moves",
     "cw_cases",
@@ -393,19 +394,20 @@ SUMMARY_UNITS: dict[str, str] = {
     "returns_within_12_per_exit": "share of exits to housing",
     "returns_within_24_per_exit": "share of exits to housing",
     "screening_auc_target": "AUC",
-    "screening_auc_vs_true_risk": "AUC",
     "screening_auc_realised": "AUC",
+    "screening_auc_best_achievable": "AUC",
 }
 
 
 def summary_na_reason(key: str, summary: dict[str, float]) -> str:
     """Why ``summary[key]`` is NaN (written as null): the screening outcomes need screened families."""
-    if key.startswith("screening_auc") and not math.isfinite(summary["screening_auc_vs_true_risk"]):
+    if key.startswith("screening_auc") and not math.isfinite(summary["screening_auc_target"]):
         return "no family was screened, upstream screening is off"
-    if key == "screening_auc_target":
-        return "no screening.target_auc was set"
-    if key == "screening_auc_realised":
-        return f"no screened family was followed {SCREENING_FOLLOW_UP_MONTHS} months, or none lost housing"
+    if key in ("screening_auc_realised", "screening_auc_best_achievable"):
+        return (
+            f"no screened family was followed {SCREENING_FOLLOW_UP_MONTHS} months, or none (or all) "
+            "entered shelter"
+        )
     return "not defined for this run"
 
 
@@ -461,12 +463,12 @@ def summarize(
             monthly["returns_within_24"].sum() / max(monthly["exits_to_housing"].sum(), 1)
         ),
         **screening_summary(
-            monthly, families, params.screening.target_auc if params is not None else None
+            monthly, families, params.targeting.target_auc if params is not None else None
         ),
     }
 
 
-# Months after a screening in which losing housing counts for the realised screening AUC.
+# Months after a screening in which a shelter entry counts for the screening AUCs.
 SCREENING_FOLLOW_UP_MONTHS = 12
 
 
@@ -475,31 +477,29 @@ def screening_summary(
 ) -> dict[str, float]:
     """How well upstream screening ranked families; all NaN when no family was screened.
 
-    - ``screening_auc_target``: ``screening.target_auc`` (NaN if not given).
-    - ``screening_auc_vs_true_risk``: the mean over months with screening of the AUC the score achieved
-      against the top ``flag_share`` of true risk (the monthly ``screening_auc``).
-    - ``screening_auc_realised``: the AUC of each family's latest score for losing housing (an eviction
-      or a shelter entry) within 12 months after that screening, over families screened at least 12
-      months before the last recorded month and followed for those months (or that lost housing before
-      leaving the area).
+    - ``screening_auc_target``: ``targeting.target_auc``, the score's AUC for shelter entry within 12
+      months on the status-quo pilot that calibrated it (NaN if not given).
+    - ``screening_auc_realised``: the AUC of each family's latest score for a shelter entry within 12
+      months after that screening, over families screened at least 12 months before the last recorded
+      month and followed for those months (or that entered shelter before leaving the area).
+    - ``screening_auc_best_achievable``: the AUC of the same families' true risk at that screening
+      (``risk_signal``) for the same outcomes: what a noise-free score would have realised.
     """
-    keys = ("screening_auc_target", "screening_auc_vs_true_risk", "screening_auc_realised")
+    keys = ("screening_auc_target", "screening_auc_realised", "screening_auc_best_achievable")
     if "screened" not in monthly or monthly["screened"].sum() == 0:
         # math.nan (one object) keeps equal summaries equal as dicts.
         return dict.fromkeys(keys, math.nan)
-    achieved = monthly["screening_auc"].dropna()
     screened = families["screened_month"].to_numpy()
-    lost = families["lost_housing_month"].to_numpy()
+    entry = families["sheltered_month"].to_numpy()
     left = families["left_month"].to_numpy()
     window_end = screened + SCREENING_FOLLOW_UP_MONTHS
-    lost_in_window = (lost >= 0) & (lost <= window_end)
-    # -1 means "never screened" / "still here"; a leaver's later losses are not seen.
+    entered_in_window = (entry >= 0) & (entry <= window_end)
+    # -1 means "never screened" / "still here"; a leaver's later entries are not seen.
     followed = (screened >= 0) & (window_end <= int(monthly["month"].iloc[-1]))
-    followed &= (left < 0) | (left > window_end) | lost_in_window
+    followed &= (left < 0) | (left > window_end) | entered_in_window
+    outcome = entered_in_window[followed]
     return {
         "screening_auc_target": math.nan if target_auc is None else float(target_auc),
-        "screening_auc_vs_true_risk": float(achieved.mean()) if len(achieved) else math.nan,
-        "screening_auc_realised": auc(
-            families["risk_score"].to_numpy()[followed], lost_in_window[followed]
-        ),
+        "screening_auc_realised": auc(families["risk_score"].to_numpy()[followed], outcome),
+        "screening_auc_best_achievable": auc(families["risk_signal"].to_numpy()[followed], outcome),
     }

@@ -255,6 +255,14 @@ COLUMNS: dict[str, tuple[str, float, str]] = {
         "first month of losing housing (eviction or shelter entry) since the latest screening, or "
         "since recording started or arrival if not screened since (NEVER: none)",
     ),
+    # The outcome the predicted-risk score is measured against (set by help_seeking).
+    "sheltered_month": (
+        "i4",
+        NEVER,
+        "first month of a shelter entry since the latest screening, or since recording started or "
+        "arrival if not screened since (NEVER: none)",
+    ),
+    "risk_signal": ("f8", 0.0, "true-risk index at the latest screening (0 if never screened)"),
     "first_shelter_month": (
         "i4",
         -1,
@@ -297,6 +305,7 @@ RECORD_COLUMNS = (
     "flagged_month",
     "screened_month",
     "lost_housing_month",
+    "sheltered_month",
 )
 
 # Per-family counters: reset when recording starts (after burn-in) and for each newcomer.
@@ -412,6 +421,8 @@ class Population:
     flagged_month: np.ndarray
     screened_month: np.ndarray
     lost_housing_month: np.ndarray
+    sheltered_month: np.ndarray
+    risk_signal: np.ndarray
     first_shelter_month: np.ndarray
     last_housing_exit_month: np.ndarray
     entered_month: np.ndarray

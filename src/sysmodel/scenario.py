@@ -221,6 +221,16 @@ def _describe_allowed(path: str) -> str:
     return "; ".join(parts)
 
 
+# Parameters that have moved: old dotted path -> (new path, why), so an old scenario file is told where.
+MOVED_KEYS: dict[str, tuple[str, str]] = {
+    "screening.target_auc": (
+        "targeting.target_auc",
+        "one predicted-risk score serves screening and rationing; its AUC is now for shelter entry "
+        "within 12 months",
+    ),
+}
+
+
 def _format_validation_error(err: ValidationError, origin: str) -> str:
     """Turn pydantic's error list into sentences a planner can act on."""
     lines = []
@@ -230,7 +240,10 @@ def _format_validation_error(err: ValidationError, origin: str) -> str:
         path = ".".join(loc)
         given = e.get("input")
         kind = e["type"]
-        if kind == "extra_forbidden":
+        if kind == "extra_forbidden" and path in MOVED_KEYS:
+            new_path, why = MOVED_KEYS[path]
+            lines.append(f"parameter '{path}' has moved to '{new_path}' ({why}).")
+        elif kind == "extra_forbidden":
             parent = ".".join(loc[:-1])
             candidates = (
                 [p for p in _all_paths() if p.startswith(parent + ".")]
@@ -295,6 +308,8 @@ BUILTIN_NAMES: dict[str, tuple[str, ...]] = {
         "highest_risk_first",
         "cost_effectiveness",
         "equity_weighted",
+        "largest_predicted_benefit",
+        "eviction_filed_first",
     ),
     "schedule.processes": tuple(SERVICE_SCHEDULE),
 }

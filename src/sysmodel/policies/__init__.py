@@ -1,7 +1,7 @@
 """Policies: registered strategies that scenario files select by name."""
 
 from .benefit_schedules import BENEFIT_SCHEDULES, BenefitSchedule, CliffSchedule, FlexibleSchedule
-from .rationing import RATIONING_RULES, RationingRule
+from .rationing import RATIONING_RULES, Predictions, RationingRule
 from .service_models import SERVICE_MODELS, Aligned, ServiceModel, Siloed
 
 __all__ = [
@@ -11,6 +11,7 @@ __all__ = [
     "FlexibleSchedule",
     "RATIONING_RULES",
     "RationingRule",
+    "Predictions",
     "SERVICE_MODELS",
     "ServiceModel",
     "Siloed",

@@ -2,11 +2,16 @@
 
 A rule returns the applicants' rows in priority order; the rationing process funds them in that order
 while money lasts. A researcher adds a rule by subclassing :class:`RationingRule` and registering it.
+
+Rules that rank by prediction (``uses_predictions = True``) are given the hub's predicted risk of each
+applicant and its predicted fall if helped (:class:`Predictions`), from the one calibrated score
+(``policies.risk``, ``targeting.target_auc``).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 
@@ -16,7 +21,20 @@ from ..registry import Registry
 if TYPE_CHECKING:
     from ..population import Population
 
-__all__ = ["RationingRule", "RATIONING_RULES", "vulnerability_score", "risk_score"]
+__all__ = ["RationingRule", "RATIONING_RULES", "Predictions", "vulnerability_score"]
+
+
+@dataclass(frozen=True)
+class Predictions:
+    """The hub's predictions for each applicant, aligned with the applicants' rows.
+
+    ``risk``: predicted probability of shelter entry within 12 months as things stand; ``benefit``:
+    that probability minus the predicted probability if the family is helped (the predicted fall in
+    risk; it can be negative, since each prediction has its own error).
+    """
+
+    risk: np.ndarray
+    benefit: np.ndarray
 
 
 def vulnerability_score(pop: Population, rows: np.ndarray) -> np.ndarray:
@@ -33,37 +51,33 @@ def vulnerability_score(pop: Population, rows: np.ndarray) -> np.ndarray:
     )
 
 
-def risk_score(pop: Population, rows: np.ndarray) -> np.ndarray:
-    """Predicted risk of homelessness (higher = riskier), from what a hub can see: months of rent
-    owed, a filing, no earnings, no savings, past shelter use."""
-    months_owed = pop.arrears[rows] / np.maximum(pop.rent[rows], 1.0)
-    return (
-        np.minimum(months_owed, 6.0)
-        + 2.0 * (pop.housing[rows] == FILED)
-        + 1.5 * (pop.emp[rows] == UNEMPLOYED)
-        + 1.0 * (pop.savings[rows] < 100.0)
-        + 1.5 * pop.ever_sheltered[rows]
-    )
-
-
 class RationingRule:
-    """Base class: ``order(pop, rows, applied_month, u, cost)`` returns ``rows`` in funding order.
+    """Base class: ``order(pop, rows, applied_month, u, cost, predicted)`` returns ``rows`` in funding order.
 
     ``applied_month`` is each applicant's application month, ``u`` a uniform per applicant from the
-    rationing stream (for ties and lotteries), ``cost`` the award each would receive.
+    rationing stream (for ties and lotteries), ``cost`` the award each would receive, ``predicted`` the
+    hub's :class:`Predictions` (given only to rules that set ``uses_predictions``).
     """
 
     name = "base"
+    #: True if the rule ranks by the hub's predicted risk or benefit (the process then computes them).
+    uses_predictions: ClassVar[bool] = False
 
     def __init__(self, group_weights: np.ndarray | None = None):
         self.group_weights = group_weights
 
-    def priority(self, pop: Population, rows, applied_month, u, cost) -> np.ndarray:
+    def priority(
+        self, pop: Population, rows, applied_month, u, cost, predicted: Predictions | None = None
+    ) -> np.ndarray:
         """Priority per applicant (higher is funded first)."""
         raise NotImplementedError
 
-    def order(self, pop: Population, rows, applied_month, u, cost) -> np.ndarray:
-        prio = self.priority(pop, rows, applied_month, u, cost)
+    def order(
+        self, pop: Population, rows, applied_month, u, cost, predicted: Predictions | None = None
+    ) -> np.ndarray:
+        if self.uses_predictions and predicted is None:
+            raise ValueError(f"rationing rule {self.name!r} ranks by predictions; none were given")
+        prio = self.priority(pop, rows, applied_month, u, cost, predicted)
         # lexsort: last key is primary; ties broken by the uniform draw.
         return rows[np.lexsort((u, -prio))]
 
@@ -75,7 +89,7 @@ RATIONING_RULES: Registry[RationingRule] = Registry("rationing rule")
 class FirstComeFirstServed(RationingRule):
     """Earliest application first."""
 
-    def priority(self, pop, rows, applied_month, u, cost):
+    def priority(self, pop, rows, applied_month, u, cost, predicted=None):
         return -applied_month.astype(float)
 
 
@@ -83,7 +97,7 @@ class FirstComeFirstServed(RationingRule):
 class Lottery(RationingRule):
     """A random order (a fresh draw every month)."""
 
-    def priority(self, pop, rows, applied_month, u, cost):
+    def priority(self, pop, rows, applied_month, u, cost, predicted=None):
         return u
 
 
@@ -91,30 +105,62 @@ class Lottery(RationingRule):
 class MostVulnerableFirst(RationingRule):
     """Highest coordinated-assessment vulnerability score first."""
 
-    def priority(self, pop, rows, applied_month, u, cost):
+    def priority(self, pop, rows, applied_month, u, cost, predicted=None):
         return vulnerability_score(pop, rows)
 
 
 @RATIONING_RULES.register("highest_risk_first")
 class HighestRiskFirst(RationingRule):
-    """Highest predicted risk of homelessness first."""
+    """Highest predicted risk of shelter entry within 12 months first (the hub's calibrated score)."""
 
-    def priority(self, pop, rows, applied_month, u, cost):
-        return risk_score(pop, rows)
+    uses_predictions = True
+
+    def priority(self, pop, rows, applied_month, u, cost, predicted=None):
+        return predicted.risk
 
 
 @RATIONING_RULES.register("cost_effectiveness")
 class CostEffectiveness(RationingRule):
-    """Most predicted risk per dollar of award first."""
+    """Most predicted risk (probability of shelter entry within 12 months) per dollar of award first."""
 
-    def priority(self, pop, rows, applied_month, u, cost):
-        return risk_score(pop, rows) / np.maximum(cost, 1.0)
+    uses_predictions = True
+
+    def priority(self, pop, rows, applied_month, u, cost, predicted=None):
+        return predicted.risk / np.maximum(cost, 1.0)
+
+
+@RATIONING_RULES.register("largest_predicted_benefit")
+class LargestPredictedBenefit(RationingRule):
+    """Largest predicted fall in the risk of shelter entry within 12 months if helped first.
+
+    Ranking by benefit rather than risk follows Kube, Das & Fowler (JAMIA 2023): the families at
+    highest risk are not always those whom help changes most.
+    """
+
+    uses_predictions = True
+
+    def priority(self, pop, rows, applied_month, u, cost, predicted=None):
+        return predicted.benefit
+
+
+@RATIONING_RULES.register("eviction_filed_first")
+class EvictionFiledFirst(RationingRule):
+    """Families with an eviction case filed first, then by application month (earliest first).
+
+    As court-based eviction-diversion programmes do. Re-housing applicants (no lease, so no case)
+    are all in the second tier: for them this is first come, first served.
+    """
+
+    def order(self, pop, rows, applied_month, u, cost, predicted=None):
+        filed = pop.housing[rows] == FILED
+        # lexsort: last key is primary: filed first, then earliest application, then the draw.
+        return rows[np.lexsort((u, applied_month, ~filed))]
 
 
 @RATIONING_RULES.register("equity_weighted")
 class EquityWeighted(RationingRule):
     """Vulnerability weighted up for groups facing structural barriers (weight = 1 / hiring multiplier)."""
 
-    def priority(self, pop, rows, applied_month, u, cost):
+    def priority(self, pop, rows, applied_month, u, cost, predicted=None):
         weights = self.group_weights if self.group_weights is not None else np.ones(1)
         return vulnerability_score(pop, rows) * weights[pop.group[rows]]

@@ -60,6 +60,8 @@ class HelpSeeking(Process):
         pop.ever_sheltered |= enter
         # A shelter entry is a loss of housing for the realised screening AUC (screening resets it).
         pop.lost_housing_month[enter & (pop.lost_housing_month == NEVER)] = month
+        # ...and the outcome the predicted-risk score is measured against (policies.risk).
+        pop.sheltered_month[enter & (pop.sheltered_month == NEVER)] = month
         if month >= 0:  # burn-in entries are not stamped (-1 means "none")
             pop.first_shelter_month[enter & (pop.first_shelter_month < 0)] = month
         self.count("front_door_contacts", seek.sum())

@@ -5,15 +5,27 @@ unspent money carries over. Prevention pays arrears (up to a cap), which stops a
 commits a deposit plus a subsidy of the configured depth and duration to a family in shelter or doubled
 up, who then looks for a landlord (``services``). Funds are never overspent: applicants are funded in
 the rule's order until the next one no longer fits.
+
+Rules that rank by prediction get, per applicant, the hub's predicted risk of shelter entry within 12
+months and its predicted fall if the family is helped (``policies.risk``, calibrated by
+``sysmodel.targeting``). The fall comes from what help does in this model: prevention pays arrears up to
+the cap, and a family whose arrears are cleared has its filing diverted; re-housing gives a family
+without a home a lease (no arrears, no filing, not doubled up) at the expected rent. Each prediction
+has its own noise draw (streams ``<draw>_risk_noise`` and ``<draw>_benefit_noise``), correlated by
+``targeting.benefit_noise_correlation``.
 """
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
-from ..policies import RATIONING_RULES
-from ..population import BEHIND, DOUBLED_UP, FILED, NEVER, SHELTER, STABLE, lease_rent
+from ..policies import RATIONING_RULES, Predictions
+from ..policies.risk import risk_index, true_risk
+from ..population import BEHIND, DOUBLED_UP, FILED, NEVER, REHOUSED, SHELTER, STABLE, lease_rent
 from ..services import budget_split
+from ..targeting import calibrated_score
 from .base import PROCESSES, Process
 
 
@@ -31,15 +43,81 @@ class Rationing(Process):
         groups = self.params.population.groups
         weights = np.array([1.0 / max(g.hiring_multiplier, 1e-6) for g in groups])
         self.rule = RATIONING_RULES.get(self.params.assistance.rationing)(group_weights=weights)
+        # The score is calibrated only for rules that use it (a pilot run, cached per scenario).
+        self.score = calibrated_score(self.params) if self.rule.uses_predictions else None
+
+    def expected_rent(self, rows: np.ndarray) -> np.ndarray:
+        """The rent a re-housed family is expected to pay: the market median scaled to its income."""
+        pp = self.params.population
+        median = self.params.housing.rent_market_multiplier * pp.rent_median_usd
+        return lease_rent(pp, median, np.zeros(rows.size), self.pop.income[rows])
+
+    def risk_if_helped(self, kind: str, rows: np.ndarray, cost: np.ndarray) -> np.ndarray:
+        """The true-risk index of ``rows`` as it would be right after ``kind`` of help.
+
+        Prevention pays ``cost`` (arrears up to the cap); cleared arrears divert a filing. Re-housing
+        gives a lease at the expected rent: no arrears, no filing, no longer doubled up.
+        """
+        pop = self.pop
+        housing = pop.housing[rows].copy()
+        if kind == "prevention":
+            arrears = np.maximum(pop.arrears[rows] - cost, 0.0)
+            cleared = arrears <= 0.005
+            arrears[cleared] = 0.0
+            housing[cleared] = STABLE
+            rent = pop.rent[rows]
+        elif kind == "rehousing":
+            arrears = np.zeros(rows.size)
+            housing[:] = REHOUSED
+            rent = self.expected_rent(rows)
+        else:
+            raise ValueError(f"unknown kind of help {kind!r} (prevention or rehousing)")
+        return risk_index(
+            arrears=arrears,
+            rent=rent,
+            housing=housing,
+            emp=pop.emp[rows],
+            savings=pop.savings[rows],
+            ever_sheltered=pop.ever_sheltered[rows],
+            high_barrier=pop.high_barrier[rows],
+            income=pop.income[rows],
+        )
+
+    def predict(self, kind: str, rows: np.ndarray, cost: np.ndarray, draw: str) -> Predictions:
+        """The hub's predicted risk of each applicant and its predicted fall if helped with ``kind``."""
+        score = self.score
+        if score is None:  # a rule given at run time rather than in setup
+            score = self.score = calibrated_score(self.params)
+        z_now = self.normal(f"{draw}_risk_noise")[rows]
+        rho = self.params.targeting.benefit_noise_correlation
+        z_helped = (
+            rho * z_now + math.sqrt(1.0 - rho**2) * self.normal(f"{draw}_benefit_noise")[rows]
+        )
+        risk = score.probability(score.score(true_risk(self.pop, rows), z_now))
+        helped = score.probability(score.score(self.risk_if_helped(kind, rows, cost), z_helped))
+        return Predictions(risk=risk, benefit=risk - helped)
 
     def fund(
-        self, pot: str, rows: np.ndarray, applied: np.ndarray, cost: np.ndarray, draw: str
+        self,
+        pot: str,
+        rows: np.ndarray,
+        applied: np.ndarray,
+        cost: np.ndarray,
+        draw: str,
+        kind: str | None = None,
     ) -> np.ndarray:
-        """Rows funded from ``pot``, in the rule's order, while the money lasts (a prefix of the order)."""
+        """Rows funded from ``pot``, in the rule's order, while the money lasts (a prefix of the order).
+
+        ``kind`` is the help the pot pays for (``prevention`` or ``rehousing``; the pot's name if not
+        given), which the predicted benefit depends on.
+        """
         if rows.size == 0:
             return rows
         u = self.uniform(draw)[rows]
-        order_rows = self.rule.order(self.pop, rows, applied, u, cost)
+        predicted = (
+            self.predict(kind or pot, rows, cost, draw) if self.rule.uses_predictions else None
+        )
+        order_rows = self.rule.order(self.pop, rows, applied, u, cost, predicted)
         ordered_cost = cost[np.searchsorted(rows, order_rows)]  # rows are sorted (flatnonzero)
         within = np.cumsum(ordered_cost) <= self.model.services.funds[pot] + 1e-9
         # Strict priority: stop at the first applicant who no longer fits.
@@ -60,7 +138,9 @@ class Rationing(Process):
         if not self.params.children.cw_housing_partnership or rows.size == 0:
             return self.fund(pot, rows, applied, cost, draw)
         cw = self.pop.cw_involved[rows]
-        from_braided = self.fund("braided", rows[cw], applied[cw], cost[cw], f"{draw}_braided")
+        from_braided = self.fund(
+            "braided", rows[cw], applied[cw], cost[cw], f"{draw}_braided", kind=pot
+        )
         rest = ~np.isin(rows, from_braided)
         funded = self.fund(pot, rows[rest], applied[rest], cost[rest], draw)
         return np.sort(np.concatenate([from_braided, funded]))
@@ -114,10 +194,7 @@ class Rationing(Process):
             eligible, pop.rehousing_app_month, pop.applied_rehousing_month, month
         )
         rows = np.flatnonzero(eligible)
-        pp = self.params.population
-        median = self.params.housing.rent_market_multiplier * pp.rent_median_usd
-        expected_rent = lease_rent(pp, median, np.zeros(rows.size), pop.income[rows])
-        cost = expected_rent * (
+        cost = self.expected_rent(rows) * (
             ap.deposit_months_rent + ap.rehousing_subsidy_share * ap.rehousing_months
         )
         funded = self.fund_braided(

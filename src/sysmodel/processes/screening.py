@@ -1,34 +1,26 @@
 """Upstream screening: find families at risk before they reach a crisis.
 
-Each month a share of families (``screening.reach_per_month``) is screened; each gets a score, a noisy
-view of its true risk (``policies.risk``). The screened families with the highest scores (``flag_share``)
-are flagged and offered help: early career and financial coaching, and the housing hub when they already
-owe rent. Referrals travel from the benefits office over the agency network like any other.
+Each month a share of families (``screening.reach_per_month``) is screened; each gets the hub's
+predicted-risk score, a noisy view of its true risk (``policies.risk``) whose accuracy is
+``targeting.target_auc``: the score's AUC for shelter entry within the next 12 months, calibrated once
+per scenario on a status-quo pilot (``sysmodel.targeting``). The screened families with the highest
+scores (``flag_share``) are flagged and offered help: early career and financial coaching, and the
+housing hub when they already owe rent. Referrals travel from the benefits office over the agency
+network like any other.
 
-How noisy the score is comes from ``screening.target_auc``. The score's *AUC against true risk* is its
-AUC (Mann-Whitney, ties halved) for telling apart the month's screened families whose true risk
-(``policies.risk.true_risk``) is in the top ``flag_share`` of the screened (at or above the
-``1 - flag_share`` quantile: ties at the cut count as positives; if that takes everyone, the families
-tied at the lowest risk are the negatives) from the other screened families. The score is
-``w * standardised risk + sqrt(1 - w^2) * noise`` with the month's fixed noise draws; each month the
-weight ``w`` is found by bisection (``policies.risk.weight_for_auc``) so that this AUC matches the
-target, as nearly as a finite sample allows. No extra random draws are made, so the same seed gives the
-same scores. The achieved AUC is the monthly column ``screening_auc``.
-
-The *realised* AUC (``summary.json``: ``screening_auc_realised``) is the score against what happened:
-whether the family lost housing (an eviction or a shelter entry) within 12 months after its latest
-screening. For it the process stamps ``screened_month`` and restarts the family's ``lost_housing_month``
-(which ``housing`` and ``help_seeking`` set at the first loss after that).
+For the outcomes in ``summary.json`` (``outputs.screening_summary``) the process stamps
+``screened_month``, keeps the score (``risk_score``) and the true risk it was a view of
+(``risk_signal``), and restarts the family's ``sheltered_month`` and ``lost_housing_month``, which
+``help_seeking`` (and ``housing``, for evictions) set at the first shelter entry or loss after it.
 """
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
-from ..policies.risk import noisy_score, top_share, true_risk, weight_for_auc
+from ..policies.risk import true_risk
 from ..population import FAMILY_WAGE, NEVER
+from ..targeting import calibrated_score
 from .base import PROCESSES, Process
 
 
@@ -40,28 +32,27 @@ class Screening(Process):
         "upstream risk screening (noisy score, reach, flag share) and referrals of flagged families"
     )
 
-    #: This month's noise weight and achieved AUC against true risk (NaN in a month without screening);
-    #: the monthly record reads the AUC.
-    weight: float = math.nan
-    auc_vs_true_risk: float = math.nan
+    def setup(self) -> None:
+        sc = self.params.screening
+        self.active = sc.reach_per_month > 0 and sc.flag_share > 0
+        # The pilot that calibrates the score runs only if screening does (it refuses a target above
+        # the best achievable AUC here, before any month is simulated).
+        self.score = calibrated_score(self.params) if self.active else None
 
     def step(self, month: int) -> None:
         pop, sc = self.pop, self.params.screening
-        self.weight = self.auc_vs_true_risk = math.nan
-        if sc.reach_per_month <= 0 or sc.flag_share <= 0:
+        if not self.active:
             return
         screened = np.flatnonzero(self.uniform("screened") < sc.reach_per_month)
         if screened.size == 0:
             return
-        risk = true_risk(pop)[screened]
-        z = self.normal("score_noise")[screened]
-        self.weight, self.auc_vs_true_risk = weight_for_auc(
-            risk, z, top_share(risk, sc.flag_share), sc.target_auc
-        )
-        score = noisy_score(risk, self.weight, z)
+        signal = true_risk(pop, screened)
+        score = self.score.score(signal, self.normal("score_noise")[screened])
         pop.risk_score[screened] = score
+        pop.risk_signal[screened] = signal
         pop.screened_month[screened] = month
-        # The outcome clock restarts: a loss of housing counts from this screening on.
+        # The outcome clocks restart: a shelter entry (or loss of housing) counts from this screening on.
+        pop.sheltered_month[screened] = NEVER
         pop.lost_housing_month[screened] = NEVER
         cut = np.quantile(score, 1.0 - sc.flag_share)
         flagged = np.zeros(pop.n, dtype=bool)
