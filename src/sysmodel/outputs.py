@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
-from .files import make_shareable
+from .files import atomic_path
 from .params import DOLLAR_YEAR, EMPLOYMENT_STATES, HOUSING_STATES
 from .policies.risk import auc
 from .population import FAMILY_WAGE, NEVER, REHOUSED, SHELTER, SUBSIDIZED, UNEMPLOYED
@@ -318,25 +316,11 @@ SERVICE_FAMILY_COLUMNS = (
 )
 
 
-def _atomic_target(path: Path) -> tuple[int, str]:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    make_shareable(tmp)  # mkstemp makes 0600 files; results are for everyone the umask allows
-    return fd, tmp
-
-
 def write_parquet_atomic(df: pd.DataFrame, path: str | Path) -> Path:
     """Write ``df`` to ``path`` via a temporary file and an atomic rename (no half-written files)."""
-    path = Path(path)
-    fd, tmp = _atomic_target(path)
-    os.close(fd)
-    try:
+    with atomic_path(path) as tmp:
         df.to_parquet(tmp, index=False)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    return Path(path)
 
 
 def _json_ready(obj: Any) -> Any:
@@ -358,17 +342,10 @@ def write_json_atomic(obj: Any, path: str | Path) -> Path:
     NaN and infinite floats (numpy's too) are written as ``null``: Python's json module would write bare
     ``NaN``, which strict parsers (JavaScript, jq, most other languages) refuse.
     """
-    path = Path(path)
-    fd, tmp = _atomic_target(path)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(_json_ready(obj), f, indent=2, default=str, allow_nan=False)
-            f.write("\n")
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    with atomic_path(path) as tmp, open(tmp, "w", encoding="utf-8") as f:
+        json.dump(_json_ready(obj), f, indent=2, default=str, allow_nan=False)
+        f.write("\n")
+    return Path(path)
 
 
 # The unit of every key of :func:`summarize`, as printed by ``sysmodel run``. A unit starting with "share"

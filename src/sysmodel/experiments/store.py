@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
-import tempfile
 from pathlib import Path
 
 import pandas as pd
 
-from ..files import make_shareable
+from ..files import staged_folder
 from ..runner import RunResult
 
 __all__ = ["ResultStore"]
@@ -40,14 +38,8 @@ class ResultStore:
         final = self.path(run_id)
         if self.has(run_id):
             return final
-        tmp = Path(tempfile.mkdtemp(prefix=f".{run_id}.", dir=self.runs))
-        try:
-            make_shareable(tmp, folder=True)  # mkdtemp makes 0700 folders
+        with staged_folder(final) as tmp:
             result.save(tmp)
-            os.replace(tmp, final)
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
         return final
 
     def summary(self, run_id: str) -> dict[str, float | None]:
