@@ -207,3 +207,14 @@ BAD_SCENARIOS: tuple[BadScenario, ...] = (
         ("population.groups", "unique"),
     ),
 )
+
+
+# The files every run folder holds (a run writes these and nothing else).
+OUTPUT_FILES = (
+    "monthly.parquet",
+    "families.parquet",
+    "spells.parquet",
+    "housing.parquet",
+    "summary.json",
+    "manifest.json",
+)

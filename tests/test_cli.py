@@ -15,7 +15,7 @@ import typer.main
 from rich.console import Console
 from typer.testing import CliRunner
 
-from helpers import BAD_SCENARIOS, BadScenario, allowed_range, default, shifted, spec
+from helpers import BAD_SCENARIOS, OUTPUT_FILES, BadScenario, allowed_range, default, shifted, spec
 from sysmodel import cli
 from sysmodel.outputs import EVENTS
 from sysmodel.params import HOUSING_STATES, Params, param_specs
@@ -24,14 +24,6 @@ ROOT = Path(__file__).resolve().parents[1]
 BASELINE = ROOT / "scenarios" / "baseline.yaml"
 ENTRY_POINT = Path(sys.executable).with_name("sysmodel")
 SMALL = ["--families", "300", "--months", "6"]
-OUTPUT_FILES = (
-    "monthly.parquet",
-    "families.parquet",
-    "spells.parquet",
-    "housing.parquet",
-    "summary.json",
-    "manifest.json",
-)
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
 # What README.md promises about the two tables.

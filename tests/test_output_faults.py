@@ -20,6 +20,7 @@ import pytest
 from rich.console import Console
 from typer.testing import CliRunner
 
+from helpers import OUTPUT_FILES
 from sysmodel import cli, files, runner
 from sysmodel.params import Params, param_specs
 
@@ -114,16 +115,7 @@ def test_run_force_replaces_another_folder_as_a_whole(invoke, tmp_path):
     fake_comparison(out)
     result = invoke("run", BASELINE, *SMALL, "-q", "--out", out, "--force")
     assert result.exit_code == 0, result.text
-    assert sorted(p.name for p in out.iterdir()) == sorted(
-        [
-            "monthly.parquet",
-            "families.parquet",
-            "spells.parquet",
-            "housing.parquet",
-            "summary.json",
-            "manifest.json",
-        ]
-    )
+    assert sorted(p.name for p in out.iterdir()) == sorted(OUTPUT_FILES)
     assert leftovers(tmp_path) == []
 
 
