@@ -1572,7 +1572,15 @@ class ChildrenParams(Section):
 
 
 # The month's processes (docs/design.md §3): the family dynamics, then the service system.
-FAMILY_SCHEDULE = ["turnover", "economy", "benefits", "budget", "housing", "help_seeking"]
+FAMILY_SCHEDULE = [
+    "turnover",
+    "economy",
+    "benefits",
+    "budget",
+    "housing",
+    "placements",
+    "help_seeking",
+]
 SERVICE_SCHEDULE = [
     *FAMILY_SCHEDULE,
     "screening",

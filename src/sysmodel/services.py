@@ -17,7 +17,14 @@ if TYPE_CHECKING:
     from .model import SystemModel
     from .params import AssistanceParams
 
-__all__ = ["ServiceSystem", "ROLES", "AGENCY_BITS", "budget_split", "voucher_budget", "voucher_slots"]
+__all__ = [
+    "ServiceSystem",
+    "ROLES",
+    "AGENCY_BITS",
+    "budget_split",
+    "voucher_budget",
+    "voucher_slots",
+]
 
 # Staff roles -> (agent class, family column holding the staff index).
 ROLES: dict[str, tuple[type[StaffMember], str]] = {
