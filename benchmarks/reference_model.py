@@ -3,7 +3,7 @@
 ``ReferenceModel`` is the docking partner and speed baseline of the fast engine
 (:class:`sysmodel.SystemModel`). Every family is an ordinary :class:`mesa.Agent` with plain Python
 attributes, and :meth:`ReferenceFamily.step` does that family's whole month in scalar Python:
-turnover, economy, benefits, budget, housing and help seeking, in ``params.schedule.processes``
+turnover, economy, benefits, budget, housing, placement breakdown and help seeking, in ``params.schedule.processes``
 order, with the rules of ``src/sysmodel/processes/*.py`` and ``policies/benefit_schedules.py``
 re-written by hand and reading the same :class:`sysmodel.params.Params`. It shares no code with the
 engine's processes and no random streams: draws come from ``self.model.random`` (a ``random.Random``
@@ -64,6 +64,7 @@ _METHODS = {
     "benefits": "update_benefits",
     "budget": "budget",
     "housing": "housing_transition",
+    "placements": "placement_breakdown",
     "help_seeking": "help_seeking",
 }
 
@@ -167,6 +168,18 @@ def _constants(params: Params) -> SimpleNamespace:
         rrh_share=hp.rrh_subsidy_share,
         p_voucher_exit=hp.p_voucher_exit_per_month,
         market_rent=hp.rent_market_multiplier * pp.rent_median_usd,
+        # placement breakdown (processes/placements.py)
+        placements_on=(
+            hp.p_placement_conflict_per_month > 0
+            or hp.p_nonrenewal_at_lease_end > 0
+            or hp.p_breakdown_per_unit_rent_burden_per_month > 0
+        ),
+        bd_window=hp.placement_breakdown_window_months,
+        p_conflict=hp.p_placement_conflict_per_month,
+        p_nonrenewal=hp.p_nonrenewal_at_lease_end,
+        p_burden=hp.p_breakdown_per_unit_rent_burden_per_month,
+        burden_threshold=hp.rent_burden_threshold,
+        share_bd_shelter=hp.share_breakdowns_to_shelter,
         # help seeking
         p_seek={
             BEHIND: sp.p_seek_help_behind_per_month,
@@ -237,6 +250,7 @@ class ReferenceFamily(mesa.Agent):
         )
         self.rent = self.lease_rent(c.rent_median)
         self.lease_month = math.floor(rnd() * 12)
+        self.assisted_lease_month: int | None = None  # month of the latest assisted lease-up
         has_savings = rnd() >= c.share_no_savings
         self.savings = m.random.expovariate(1.0) * c.savings_mean if has_savings else 0.0
         behind = rnd() < c.share_behind_start
@@ -534,6 +548,8 @@ class ReferenceFamily(mesa.Agent):
                 ev["shelter_exits"] += 1
                 if new != DOUBLED_UP:
                     self.new_lease()
+                    if new != STABLE:  # an assisted placement: RRH or a voucher
+                        self.assisted_lease_month = model.month
                     self.last_housing_exit_month = model.month
                     self.housing_exits += 1
                     ev["exits_to_housing"] += 1
@@ -579,20 +595,67 @@ class ReferenceFamily(mesa.Agent):
         self.engagement *= 1.0 - c.engagement_loss
         ev["front_door_contacts"] += 1
         if h == DOUBLED_UP and model.random.random() < c.p_admit:
-            ev[
-                "shelter_entries_return" if self.ever_sheltered else "shelter_entries_first_time"
-            ] += 1
-            self.housing = SHELTER
-            self.episodes += 1
-            self.ever_sheltered = True
-            if self.first_shelter_month < 0:
-                self.first_shelter_month = model.month
-            if self.last_housing_exit_month >= 0:  # a return after an exit to housing
-                gap = model.month - self.last_housing_exit_month
-                for window in (6, 12, 24):
-                    if gap <= window:
-                        setattr(self, f"returns_{window}", getattr(self, f"returns_{window}") + 1)
-                        ev[f"returns_within_{window}"] += 1
+            self.enter_shelter()
+
+    def enter_shelter(self) -> None:
+        """Enter shelter: first-time or return entry, episodes, and returns after an exit to housing."""
+        model = self.model
+        ev = model.events
+        ev["shelter_entries_return" if self.ever_sheltered else "shelter_entries_first_time"] += 1
+        self.housing = SHELTER
+        self.episodes += 1
+        self.ever_sheltered = True
+        if self.first_shelter_month < 0:
+            self.first_shelter_month = model.month
+        if self.last_housing_exit_month >= 0:  # a return after an exit to housing
+            gap = model.month - self.last_housing_exit_month
+            for window in (6, 12, 24):
+                if gap <= window:
+                    setattr(self, f"returns_{window}", getattr(self, f"returns_{window}") + 1)
+                    ev[f"returns_within_{window}"] += 1
+
+    def placement_breakdown(self) -> None:
+        """An assisted placement may break down within the window after lease-up: conflict, landlord
+        non-renewal at the lease anniversary, or rent burden once the subsidy has ended (competing
+        intervals of one uniform); the family doubles up or goes straight to shelter."""
+        model = self.model
+        c, ev = model.c, model.events
+        if not c.placements_on:
+            return
+        h = self.housing
+        if h in (DOUBLED_UP, SHELTER):
+            self.assisted_lease_month = None  # the placement is already lost
+            return
+        if self.assisted_lease_month is None or h == FILED:
+            return
+        since = model.month - self.assisted_lease_month
+        if since < 1 or since > c.bd_window:
+            return
+        ev["placements_at_risk"] += 1
+        p_non = c.p_nonrenewal if self.lease_month == model.month % 12 else 0.0
+        p_shock = 0.0
+        if h in (STABLE, BEHIND):  # the subsidy has ended: the family pays the full rent
+            excess = self.rent / max(self.income, 1.0) - c.burden_threshold
+            p_shock = c.p_burden * min(max(excess, 0.0), 1.0)
+        u = model.random.random()
+        if u < c.p_conflict:
+            ev["breakdowns_conflict"] += 1
+        elif u < c.p_conflict + p_non:
+            ev["breakdowns_nonrenewal"] += 1
+        elif u < c.p_conflict + p_non + p_shock:
+            ev["breakdowns_rent_burden"] += 1
+        else:
+            return
+        ev["placement_breakdowns"] += 1
+        self.debt += self.arrears
+        self.arrears = 0.0
+        self.subsidy_left, self.subsidy_share = 0, 0.0
+        self.assisted_lease_month = None
+        if model.random.random() < c.share_bd_shelter:
+            ev["breakdowns_to_shelter"] += 1
+            self.enter_shelter()
+        else:
+            self.housing = DOUBLED_UP
 
     # --- records ------------------------------------------------------------------------------
     def start_recording(self) -> None:

@@ -10,7 +10,8 @@ between-seed spread of each model), with ``k`` the Bonferroni-corrected Student-
 family-wise false-alarm rate of ``ALPHA`` over the outcomes of a scenario, and a small relative
 floor for outcomes that barely vary.
 
-Scenarios: default parameters, the ``flexible`` benefit schedule, and turnover off (closed cohort).
+Scenarios: default parameters, the ``flexible`` benefit schedule, turnover off (closed cohort), and
+the placement-breakdown hazards switched on.
 The statistical tests are marked ``slow`` (about 35 s of CPU in all, mostly the reference). The test
 must be able to fail: ``test_docking_detects_a_changed_reference`` doubles one hazard for the
 reference only and checks that the comparison flags the outcomes it drives.
@@ -58,6 +59,9 @@ EVENT_RATES = (
     "trainings_started",
     "trainings_completed",
     "moves_out",
+    "placement_breakdowns",
+    "breakdowns_to_shelter",
+    "returns_within_24",
 )
 LEVELS = (
     "employment_rate",
@@ -75,6 +79,13 @@ SCENARIOS: dict[str, dict[str, object]] = {
     "default": {},
     "flexible": {"benefits.schedule": "flexible"},
     "no_turnover": {"turnover.p_move_out_per_month": 0.0},
+    # Assisted placements break down (issue 8): conflict, non-renewal and rent burden, some of them
+    # straight into shelter (the hazards are off by default).
+    "placement_breakdowns": {
+        "housing.p_placement_conflict_per_month": 0.01,
+        "housing.p_nonrenewal_at_lease_end": 0.15,
+        "housing.p_breakdown_per_unit_rent_burden_per_month": 0.1,
+    },
 }
 
 

@@ -30,6 +30,9 @@ HISTORY_RUN = {
     "turnover.p_move_out_per_month": 0.02,
     "help_seeking.p_seek_help_behind_per_month": 0.3,
     "housing.p_voucher_per_month": 0.05,
+    # Placements break down and the hub buys vouchers, so that every declared route happens.
+    "housing.p_placement_conflict_per_month": 0.02,
+    "assistance.share_vouchers": 0.5,
 }
 
 
@@ -104,7 +107,13 @@ def test_route_counts_match_the_monthly_event_counts(run):
     assert moved["evicted"] == monthly["evictions"].sum()
     assert moved["informal_move"] == monthly["informal_moves"].sum()
     assert moved["case_dismissed"] == monthly["cases_dismissed"].sum()
-    assert moved["entered_shelter"] == monthly["shelter_entries"].sum()
+    # Shelter entries: at the front door, or straight from a placement that broke down.
+    assert (
+        moved["entered_shelter"] + monthly["breakdowns_to_shelter"].sum()
+        == monthly["shelter_entries"].sum()
+    )
+    assert moved["placement_breakdown"] == monthly["placement_breakdowns"].sum()
+    assert moved["hub_voucher"] == monthly["vouchers_leased"].sum()
     assert moved["rapid_rehousing"] == monthly["exits_to_rrh"].sum()
     assert moved["voucher"] == monthly["exits_to_voucher"].sum()
     assert moved["moved_away"] == monthly["moves_out"].sum()

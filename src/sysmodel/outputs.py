@@ -55,6 +55,12 @@ EVENTS = (
     "returns_within_6",
     "returns_within_12",
     "returns_within_24",
+    "placements_at_risk",
+    "placement_breakdowns",
+    "breakdowns_conflict",
+    "breakdowns_nonrenewal",
+    "breakdowns_rent_burden",
+    "breakdowns_to_shelter",
 )
 
 
@@ -84,6 +90,11 @@ SERVICE_EVENTS = (
     "rehousing_awards_withdrawn",
     "subsidies_bridging_training",
     "subsidies_refunded",
+    "voucher_applicants",
+    "voucher_awards",
+    "vouchers_leased",
+    "voucher_awards_lapsed",
+    "voucher_awards_withdrawn",
     "coaching_ended",
     "coaching_lost_in_crisis",
     "coaching_disengaged",
@@ -113,10 +124,13 @@ SERVICE_MONTHLY_COLUMNS = (
     "waiting_financial",
     "waiting_coordinator",
     "searching_with_award",
+    "waiting_voucher",
+    "hub_vouchers_in_use",
     "funds_prevention_usd",
     "funds_rehousing_usd",
     "cost_prevention_usd",
     "cost_hub_rehousing_usd",
+    "cost_hub_vouchers_usd",
     "cost_staff_usd",
     "cost_braided_usd",
     "cost_child_welfare_usd",
@@ -147,6 +161,11 @@ class MonthlyRecorder:
         row["waiting_financial"] = int((pop.wait_fin != NEVER).sum())
         row["waiting_coordinator"] = int((pop.wait_coord != NEVER).sum())
         row["searching_with_award"] = int((pop.award_month != NEVER).sum())
+        row["waiting_voucher"] = int((pop.voucher_app_month != NEVER).sum())
+        # A hub voucher slot is in use from the award to the end of the holder's voucher.
+        row["hub_vouchers_in_use"] = int(
+            (pop.hub_voucher | (pop.voucher_award_month != NEVER)).sum()
+        )
         row["funds_prevention_usd"] = float(model.services.funds["prevention"])
         row["funds_rehousing_usd"] = float(model.services.funds["rehousing"])
         employed = pop.emp != UNEMPLOYED
@@ -166,7 +185,12 @@ class MonthlyRecorder:
         row["cost_shelter_usd"] = float(counts[SHELTER] * costs.shelter_usd)
         status_quo_rrh = int(((pop.housing == REHOUSED) & ~pop.hub_subsidy).sum())
         row["cost_rapid_rehousing_usd"] = float(status_quo_rrh * costs.rapid_rehousing_usd)
-        row["cost_long_term_subsidy_usd"] = float(counts[SUBSIDIZED] * costs.long_term_subsidy_usd)
+        # Status-quo vouchers at their published unit cost; the hub's at the subsidies it paid.
+        status_quo_vouchers = int(
+            counts[SUBSIDIZED] - (pop.hub_voucher & (pop.housing == SUBSIDIZED)).sum()
+        )
+        row["cost_long_term_subsidy_usd"] = float(status_quo_vouchers * costs.long_term_subsidy_usd)
+        row["cost_hub_vouchers_usd"] = float(model.ledger.get("vouchers_usd", 0.0))
         row["cost_prevention_usd"] = float(model.ledger.get("prevention_usd", 0.0))
         row["cost_hub_rehousing_usd"] = float(model.ledger.get("rehousing_usd", 0.0))
         row["cost_staff_usd"] = float(model.ledger.get("staff_usd", 0.0))
@@ -180,6 +204,7 @@ class MonthlyRecorder:
             + row["cost_long_term_subsidy_usd"]
             + row["cost_prevention_usd"]
             + row["cost_hub_rehousing_usd"]
+            + row["cost_hub_vouchers_usd"]
             + row["cost_staff_usd"]
             + row["cost_braided_usd"]
             + row["cost_child_welfare_usd"]

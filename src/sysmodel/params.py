@@ -780,6 +780,59 @@ class HousingParams(Section):
         desc="monthly chance a family leaves its long-term subsidy (to unsubsidised housing)",
         source="HUD Picture of Subsidized Households: median voucher tenure ~ 8-10 years",
     )
+    placement_breakdown_window_months: int = P(
+        24,
+        unit="months",
+        lo=0,
+        hi=120,
+        desc="months after an assisted lease-up (status-quo RRH or voucher, hub re-housing or hub voucher) during which the placement-breakdown hazards apply",
+        source="HUD System Performance Measure 2: returns counted within 24 months of an exit to housing",
+    )
+    p_placement_conflict_per_month: float = P(
+        0.0,
+        unit="probability/month",
+        lo=0,
+        hi=1,
+        desc="monthly chance an assisted placement breaks down (conflict with the landlord or household, a move the family cannot manage) within the breakdown window; 0 = off. Suggested starting value 0.005 (~6% a year)",
+        source="HUD RRH for Homeless Families Demonstration evaluation (Finkel, Henry, Matthews, "
+        "Spellman, Abt Associates 2016): 10% of families returned to homelessness within 12 months "
+        "of the end of RRH assistance; (calibrated; see docs/calibration.md)",
+    )
+    p_nonrenewal_at_lease_end: float = P(
+        0.0,
+        unit="probability (per lease anniversary)",
+        lo=0,
+        hi=1,
+        desc="chance the landlord does not renew an assisted placement's lease at its anniversary (lease_month) within the breakdown window; 0 = off. Suggested starting value 0.10",
+        source="HUD RRHD evaluation (Abt Associates 2016): 76% of families moved at least once in the "
+        "12 months after RRH ended (not all moves involuntary); (calibrated; see docs/calibration.md)",
+    )
+    p_breakdown_per_unit_rent_burden_per_month: float = P(
+        0.0,
+        unit="probability/month per unit of rent/income above the threshold",
+        lo=0,
+        hi=1,
+        desc="monthly breakdown hazard of an assisted placement whose subsidy has ended, per unit of rent burden (full rent / income) above `rent_burden_threshold` (the excess capped at 1); 0 = off. Suggested starting value 0.05",
+        source="modelling assumption: severely cost-burdened tenants (>50% of income on rent, HUD "
+        "definition) face shocks they cannot absorb; (calibrated; see docs/calibration.md)",
+    )
+    rent_burden_threshold: float = P(
+        0.5,
+        unit="rent / income",
+        lo=0,
+        hi=5,
+        desc="rent burden above which the shock/burden breakdown hazard starts to rise",
+        source="HUD: severe rent burden = rent above 50% of income (CHAS definitions)",
+    )
+    share_breakdowns_to_shelter: float = P(
+        0.3,
+        unit="share",
+        lo=0,
+        hi=1,
+        desc="share of placement breakdowns that go straight to shelter (the rest double up)",
+        source="HUD AHAR 2020: ~ 25-35% of families entering shelter come from their own rental "
+        "(approx.); (calibrated; see docs/calibration.md)",
+    )
     rent_market_multiplier: float = P(
         1.05,
         unit="x median rent",
@@ -1260,8 +1313,16 @@ class AssistanceParams(Section):
         unit="share",
         lo=0,
         hi=1,
-        desc="share of the cash part of the budget (after staff) for prevention (arrears, stopping filings); the rest is for re-housing",
+        desc="share of the cash part of the budget (after staff) for prevention (arrears, stopping filings); the rest is for re-housing and hub vouchers (split by share_vouchers)",
         source="docs/design.md §5 (lever)",
+    )
+    share_vouchers: float = P(
+        0.0,
+        unit="share",
+        lo=0,
+        hi=1,
+        desc="share of the cash left after prevention that pays for hub long-term vouchers (deep and long help); the rest is for re-housing. The line sustains floor(yearly voucher money / (12 * costs.long_term_subsidy_usd)) vouchers",
+        source="docs/design.md §5 (lever: deep-long help); issue 8",
     )
     rationing: str = P(
         "first_come_first_served",
@@ -1511,7 +1572,15 @@ class ChildrenParams(Section):
 
 
 # The month's processes (docs/design.md §3): the family dynamics, then the service system.
-FAMILY_SCHEDULE = ["turnover", "economy", "benefits", "budget", "housing", "help_seeking"]
+FAMILY_SCHEDULE = [
+    "turnover",
+    "economy",
+    "benefits",
+    "budget",
+    "housing",
+    "placements",
+    "help_seeking",
+]
 SERVICE_SCHEDULE = [
     *FAMILY_SCHEDULE,
     "screening",

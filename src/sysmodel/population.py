@@ -86,6 +86,12 @@ COLUMNS: dict[str, tuple[str, float, str]] = {
     "ui_months_left": ("i2", 0, "months of unemployment insurance left (0 = not claiming)"),
     "rent": ("f8", 0.0, "contract rent of the family's (last) unit, USD/month"),
     "lease_month": ("i1", 0, "calendar month (0-11) of the lease anniversary"),
+    "assisted_lease_month": (
+        "i4",
+        NEVER,
+        "month of the latest assisted lease-up (status-quo RRH or voucher, hub re-housing or hub "
+        "voucher; NEVER: none); the placement-breakdown hazards apply for a window after it",
+    ),
     "savings": ("f8", 0.0, "savings, USD"),
     "arrears": ("f8", 0.0, "rent arrears owed to the current landlord, USD"),
     "debt": ("f8", 0.0, "other debt (arrears left behind after losing housing), USD"),
@@ -228,6 +234,22 @@ COLUMNS: dict[str, tuple[str, float, str]] = {
         False,
         "the current time-limited subsidy is the hub's (not status-quo RRH)",
     ),
+    "hub_voucher": (
+        "?",
+        False,
+        "holds one of the hub's long-term vouchers (housing 'subsidized'; not a status-quo voucher)",
+    ),
+    "voucher_app_month": (
+        "i4",
+        NEVER,
+        "month the open hub-voucher application (the waiting list) was made (NEVER: none)",
+    ),
+    "voucher_award_month": (
+        "i4",
+        NEVER,
+        "month of an open hub-voucher award still looking for a unit (NEVER: none)",
+    ),
+    "hub_voucher_usd": ("f8", 0.0, "hub-voucher subsidy paid for the family, USD"),
     "program_entry_month": (
         "i4",
         NEVER,
@@ -297,6 +319,7 @@ RECORD_COLUMNS = (
     "applied_rehousing_month",
     "served_rehousing_month",
     "rehousing_usd",
+    "hub_voucher_usd",
     "program_entry_month",
     "program_exit_month",
     "income_at_entry",
@@ -347,6 +370,7 @@ class Population:
     ui_months_left: np.ndarray
     rent: np.ndarray
     lease_month: np.ndarray
+    assisted_lease_month: np.ndarray
     savings: np.ndarray
     arrears: np.ndarray
     debt: np.ndarray
@@ -412,6 +436,10 @@ class Population:
     award_usd: np.ndarray
     hub_subsidy: np.ndarray
     hub_subsidy_usd: np.ndarray
+    hub_voucher: np.ndarray
+    voucher_app_month: np.ndarray
+    voucher_award_month: np.ndarray
+    hub_voucher_usd: np.ndarray
     program_entry_month: np.ndarray
     program_exit_month: np.ndarray
     income_at_entry: np.ndarray
@@ -527,6 +555,7 @@ class Population:
             )
         self.rent[rows] = lease_rent(pp, pp.rent_median_usd, z("rent"), self.income[rows])
         self.lease_month[rows] = np.floor(u("lease") * 12).astype(np.int8)
+        self.assisted_lease_month[rows] = NEVER
         has_savings = u("has_savings") >= pp.share_no_savings
         self.savings[rows] = np.where(
             has_savings, -np.log1p(-u("savings")) * pp.savings_mean_usd, 0.0

@@ -17,7 +17,14 @@ if TYPE_CHECKING:
     from .model import SystemModel
     from .params import AssistanceParams
 
-__all__ = ["ServiceSystem", "ROLES", "AGENCY_BITS", "budget_split"]
+__all__ = [
+    "ServiceSystem",
+    "ROLES",
+    "AGENCY_BITS",
+    "budget_split",
+    "voucher_budget",
+    "voucher_slots",
+]
 
 # Staff roles -> (agent class, family column holding the staff index).
 ROLES: dict[str, tuple[type[StaffMember], str]] = {
@@ -40,12 +47,38 @@ def budget_split(ap: AssistanceParams, staff_usd: float) -> tuple[int, float, fl
     """The hub budget's yearly split: (staff hired, prevention USD/year, re-housing USD/year).
 
     ``share_staff`` of the budget hires whole staff of ``ap.staff_role`` at ``staff_usd`` a month each;
-    what it cannot buy a whole staff member with stays cash. The cash is split by ``share_prevention``.
+    what it cannot buy a whole staff member with stays cash. The cash is split by ``share_prevention``;
+    what is left after prevention goes to re-housing, except the ``share_vouchers`` of it that pays for
+    hub vouchers (:func:`voucher_budget`; not part of this tuple).
     """
+    hired, cash = _staff_and_cash(ap, staff_usd)
+    rest = cash * (1.0 - ap.share_prevention)
+    if ap.share_vouchers > 0:
+        rest -= rest * ap.share_vouchers
+    return hired, cash * ap.share_prevention, rest
+
+
+def _staff_and_cash(ap: AssistanceParams, staff_usd: float) -> tuple[int, float]:
     staff_budget = ap.annual_budget_usd * ap.share_staff
     hired = int(staff_budget / (12.0 * staff_usd) + 1e-9) if staff_usd > 0 else 0
-    cash = ap.annual_budget_usd - hired * 12.0 * staff_usd
-    return hired, cash * ap.share_prevention, cash * (1.0 - ap.share_prevention)
+    return hired, ap.annual_budget_usd - hired * 12.0 * staff_usd
+
+
+def voucher_budget(ap: AssistanceParams, staff_usd: float) -> float:
+    """The hub's yearly money for long-term vouchers: ``share_vouchers`` of the cash left after prevention."""
+    _, cash = _staff_and_cash(ap, staff_usd)
+    return cash * (1.0 - ap.share_prevention) * ap.share_vouchers
+
+
+def voucher_slots(ap: AssistanceParams, staff_usd: float, voucher_usd: float) -> int:
+    """How many hub vouchers the voucher line sustains: floor(yearly money / (12 * ``voucher_usd``)).
+
+    ``voucher_usd`` is the budgeted monthly cost of one voucher (``costs.long_term_subsidy_usd``); a
+    slot is taken from the award until the holder leaves the voucher (or the award lapses).
+    """
+    if voucher_usd <= 0:
+        return 0
+    return int(voucher_budget(ap, staff_usd) / (12.0 * voucher_usd) + 1e-9)
 
 
 class ServiceSystem:
@@ -62,6 +95,7 @@ class ServiceSystem:
                 m.months_over = 0
         # Rent-assistance pots; "braided" holds child-welfare money braided in (partnership only).
         self.funds = {"prevention": 0.0, "rehousing": 0.0, "braided": 0.0}
+        # Hub vouchers are rationed by slots (services.voucher_slots), not by a pot.
         self.graph = model.agency_network.G
         self.agency_by_kind: dict[str, list[Agency]] = {}
         for agency in model.agencies:

@@ -145,6 +145,11 @@ OUTCOMES: tuple[Outcome, ...] = (
             "family-months", False),
     Outcome("ever_homeless", "families ever homeless", "families", HOMELESS, "mean",
             "share of families", False),
+    # HUD System Performance Measure 2: shelter entries within 12 / 24 months of an exit to housing.
+    Outcome("returns_within_12", "returns to shelter within 12 months of an exit", "monthly",
+            "returns_within_12", "sum", "returns", False),
+    Outcome("returns_within_24", "returns to shelter within 24 months of an exit", "monthly",
+            "returns_within_24", "sum", "returns", False),
     # Evictions
     Outcome("filings", "eviction filings", "monthly", "filings", "sum", "filings", False),
     Outcome("evictions", "evictions", "monthly", "evictions", "sum", "evictions", False),
@@ -178,6 +183,8 @@ OUTCOMES: tuple[Outcome, ...] = (
     Outcome("cost_shelter", "cost: shelter", "monthly", "cost_shelter_usd", "sum", USD, False),
     Outcome("cost_hub_assistance", "cost: hub rent assistance", "monthly",
             "cost_prevention_usd + cost_hub_rehousing_usd", "sum", USD, False),
+    Outcome("cost_hub_vouchers", "cost: hub long-term vouchers", "monthly",
+            "cost_hub_vouchers_usd", "sum", USD, False),
     Outcome("cost_other_subsidies", "cost: status-quo RRH and vouchers", "monthly",
             "cost_rapid_rehousing_usd + cost_long_term_subsidy_usd", "sum", USD, False),
     Outcome("cost_staff", "cost: staff", "monthly", "cost_staff_usd", "sum", USD, False),

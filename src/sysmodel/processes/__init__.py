@@ -9,6 +9,7 @@ from . import (  # noqa: F401  (registration)
     help_seeking,
     housing,
     intake,
+    placements,
     rationing,
     screening,
     services,

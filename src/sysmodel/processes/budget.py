@@ -46,9 +46,20 @@ class Budget(Process):
         )
         return np.where(h == DOUBLED_UP, bp.doubled_up_contribution_usd, due)
 
+    def pay_hub_vouchers(self, due: np.ndarray) -> None:
+        """The hub pays its voucher holders' subsidies: the rent less what the tenant owes (30% of
+        income, capped at the rent), booked on the ``vouchers_usd`` line and on the family's record."""
+        pop = self.pop
+        held = np.flatnonzero(pop.hub_voucher & (pop.housing == SUBSIDIZED))
+        paid = pop.rent[held] - due[held]
+        pop.hub_voucher_usd[held] += paid
+        self.spend("vouchers_usd", float(paid.sum()))
+
     def step(self, month: int) -> None:
         pop, bp = self.pop, self.params.budget
         due = self.rent_due()
+        if self.params.assistance.share_vouchers > 0:
+            self.pay_hub_vouchers(due)
         essentials = bp.essentials_base_usd + bp.essentials_per_person_usd * pop.size
         net = pop.income - due - essentials - pop.expense_shock
         # In a shortfall families first cut essentials (down to a floor), then use savings.

@@ -47,23 +47,37 @@ class HelpSeeking(Process):
         )
 
         enter = seek & (h == DOUBLED_UP) & (self.uniform("admission") < sp.p_shelter_admission)
-        first = enter & ~pop.ever_sheltered
-        # HUD System Performance Measure 2: returns within 6/12/24 months of an exit to housing.
-        exited = pop.last_housing_exit_month >= 0
-        gap = month - pop.last_housing_exit_month
-        for window in (6, 12, 24):
-            returned = enter & exited & (gap <= window)
-            pop.column(f"returns_{window}")[returned] += 1
-            self.count(f"returns_within_{window}", returned.sum())
-        self.move_housing(np.flatnonzero(enter), SHELTER)
-        pop.episodes += enter
-        pop.ever_sheltered |= enter
-        # A shelter entry is a loss of housing for the realised screening AUC (screening resets it).
-        pop.lost_housing_month[enter & (pop.lost_housing_month == NEVER)] = month
-        # ...and the outcome the predicted-risk score is measured against (policies.risk).
-        pop.sheltered_month[enter & (pop.sheltered_month == NEVER)] = month
-        if month >= 0:  # burn-in entries are not stamped (-1 means "none")
-            pop.first_shelter_month[enter & (pop.first_shelter_month < 0)] = month
+        rows = np.flatnonzero(enter)
+        record_shelter_entry(self, rows, month)
+        self.move_housing(rows, SHELTER)
         self.count("front_door_contacts", seek.sum())
-        self.count("shelter_entries_first_time", first.sum())
-        self.count("shelter_entries_return", (enter & ~first).sum())
+
+
+def record_shelter_entry(process: Process, rows: np.ndarray, month: int) -> None:
+    """The bookkeeping of a shelter entry of the families in ``rows`` (call before they move).
+
+    Every way into shelter goes through here (the front door, and a placement that breaks down straight
+    into shelter): HUD System Performance Measure 2 returns within 6/12/24 months of an exit to housing,
+    episodes, first-time and return entries, and the outcome stamps of screening and the risk score.
+    """
+    pop = process.pop
+    first = ~pop.ever_sheltered[rows]
+    last_exit = pop.last_housing_exit_month[rows]
+    gap = month - last_exit
+    for window in (6, 12, 24):
+        returned = rows[(last_exit >= 0) & (gap <= window)]
+        pop.column(f"returns_{window}")[returned] += 1
+        process.count(f"returns_within_{window}", returned.size)
+    pop.episodes[rows] += 1
+    pop.ever_sheltered[rows] = True
+    # A shelter entry is a loss of housing for the realised screening AUC (screening resets the stamp).
+    lost = rows[pop.lost_housing_month[rows] == NEVER]
+    pop.lost_housing_month[lost] = month
+    # ...and the outcome the predicted-risk score is measured against (policies.risk).
+    sheltered = rows[pop.sheltered_month[rows] == NEVER]
+    pop.sheltered_month[sheltered] = month
+    if month >= 0:  # burn-in entries are not stamped (-1 means "none")
+        new = rows[pop.first_shelter_month[rows] < 0]
+        pop.first_shelter_month[new] = month
+    process.count("shelter_entries_first_time", int(first.sum()))
+    process.count("shelter_entries_return", int((~first).sum()))

@@ -1,5 +1,10 @@
 """Housing transitions: arrears -> filing -> eviction -> doubled up; exits from shelter; subsidies end.
 
+Every time-limited subsidy (status-quo rapid re-housing and the hub's re-housing, whose clock
+``services.lease_up`` may have set to bridge a training course) runs out here on its own clock: the
+family keeps the unit and from the next month pays the full rent (``budget.rent_due``). Breakdowns of
+assisted placements are the ``placements`` process.
+
 Each family draws one uniform ``u`` a month for its main transition, and the possible exits of its
 state split [0, 1) into consecutive intervals (competing risks). This keeps the chain easy to read and
 lets the tests build the equivalent Markov chain from the parameters. Shelter *entries* happen at the
@@ -149,12 +154,16 @@ class Housing(Process):
         pop.subsidy_share[lost_subsidy | rrh_ends] = 0.0
         pop.hub_subsidy[lost_subsidy | rrh_ends | rrh] = False
         pop.hub_subsidy_usd[lost_subsidy | rrh_ends | rrh] = 0.0
+        # A hub voucher ends with its holder's filing or exit; the slot goes to the waiting list.
+        pop.hub_voucher[lost_subsidy | voucher_ends] = False
         pop.subsidy_left[rrh] = hp.rrh_subsidy_months
         pop.subsidy_share[rrh] = hp.rrh_subsidy_share
         leases = du_exit | to_own | rrh | voucher
         rows = np.flatnonzero(leases)
         pop.rent[rows] = self.new_lease_rent(rows)
         pop.lease_month[rows] = month % 12
+        # Assisted placements (placements: breakdown hazards for a window after lease-up).
+        pop.assisted_lease_month[rrh | voucher] = month
         housed_from_shelter = sh & (voucher | rrh | to_own)
         if month >= 0:  # burn-in exits are not stamped (-1 means "none")
             pop.last_housing_exit_month[housed_from_shelter] = month

@@ -24,7 +24,7 @@ import numpy as np
 from ..policies import RATIONING_RULES, Predictions
 from ..policies.risk import risk_index, true_risk
 from ..population import BEHIND, DOUBLED_UP, FILED, NEVER, REHOUSED, SHELTER, STABLE, lease_rent
-from ..services import budget_split
+from ..services import budget_split, voucher_slots
 from ..targeting import calibrated_score
 from .base import PROCESSES, Process
 
@@ -97,6 +97,14 @@ class Rationing(Process):
         helped = score.probability(score.score(self.risk_if_helped(kind, rows, cost), z_helped))
         return Predictions(risk=risk, benefit=risk - helped)
 
+    def ranked(
+        self, kind: str, rows: np.ndarray, applied: np.ndarray, cost: np.ndarray, draw: str
+    ) -> np.ndarray:
+        """``rows`` (sorted) in the rationing rule's order; ``kind`` of help as in :meth:`predict`."""
+        u = self.uniform(draw)[rows]
+        predicted = self.predict(kind, rows, cost, draw) if self.rule.uses_predictions else None
+        return self.rule.order(self.pop, rows, applied, u, cost, predicted)
+
     def fund(
         self,
         pot: str,
@@ -113,11 +121,7 @@ class Rationing(Process):
         """
         if rows.size == 0:
             return rows
-        u = self.uniform(draw)[rows]
-        predicted = (
-            self.predict(kind or pot, rows, cost, draw) if self.rule.uses_predictions else None
-        )
-        order_rows = self.rule.order(self.pop, rows, applied, u, cost, predicted)
+        order_rows = self.ranked(kind or pot, rows, applied, cost, draw)
         ordered_cost = cost[np.searchsorted(rows, order_rows)]  # rows are sorted (flatnonzero)
         within = np.cumsum(ordered_cost) <= self.model.services.funds[pot] + 1e-9
         # Strict priority: stop at the first applicant who no longer fits.
@@ -187,9 +191,16 @@ class Rationing(Process):
         pop.arrears[cleared] = 0.0
         self.move_housing(cleared, STABLE)
 
-        # Re-housing: hub clients in shelter or doubled up without an open award.
         homeless = (pop.housing == SHELTER) | (pop.housing == DOUBLED_UP)
+        slots = voucher_slots(
+            ap, self.params.costs.staff_usd, self.params.costs.long_term_subsidy_usd
+        )
+        if slots > 0:
+            self.award_vouchers(month, slots, with_coordinator & homeless)
+
+        # Re-housing: hub clients in shelter or doubled up without an open award.
         eligible = with_coordinator & homeless & (pop.award_month == NEVER)
+        eligible &= pop.voucher_award_month == NEVER
         self.open_applications(
             eligible, pop.rehousing_app_month, pop.applied_rehousing_month, month
         )
@@ -205,3 +216,36 @@ class Rationing(Process):
         pop.award_month[funded] = month
         pop.award_usd[funded] = committed
         pop.served_rehousing_month[funded] = month
+
+    def award_vouchers(self, month: int, slots: int, candidates: np.ndarray) -> None:
+        """Hub vouchers: the waiting list, in the rule's order, takes the slots that are free.
+
+        ``candidates`` are hub clients in shelter or doubled up; those without an open re-housing or
+        voucher award are on the waiting list (an application opens when a family becomes eligible and
+        closes when it is awarded or no longer eligible). A slot is taken from the award until the
+        holder leaves its voucher or the award lapses, so no more vouchers are ever out than ``slots``.
+        """
+        pop = self.pop
+        eligible = (
+            candidates
+            & (pop.award_month == NEVER)
+            & (pop.voucher_award_month == NEVER)
+            & ~pop.hub_voucher
+        )
+        pop.voucher_app_month[~eligible] = NEVER
+        pop.voucher_app_month[eligible & (pop.voucher_app_month == NEVER)] = month
+        rows = np.flatnonzero(eligible)
+        in_use = int(np.count_nonzero(pop.hub_voucher | (pop.voucher_award_month != NEVER)))
+        free = max(slots - in_use, 0)
+        self.count("voucher_applicants", rows.size)
+        if rows.size == 0 or free == 0:
+            return
+        # The rule sees a year of the expected subsidy: the expected rent less the tenant's share.
+        tenant = self.params.budget.subsidized_rent_share_of_income * pop.income[rows]
+        rent = self.expected_rent(rows)
+        cost = 12.0 * (rent - np.minimum(rent, tenant))
+        order = self.ranked("rehousing", rows, pop.voucher_app_month[rows], cost, "order_vouchers")
+        funded = order[:free]
+        pop.voucher_award_month[funded] = month
+        pop.voucher_app_month[funded] = NEVER
+        self.count("voucher_awards", funded.size)

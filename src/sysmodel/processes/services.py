@@ -17,7 +17,16 @@ from __future__ import annotations
 import numpy as np
 
 from ..policies.service_models import HUB_EMPLOYMENT
-from ..population import DOUBLED_UP, NEVER, REHOUSED, SHELTER, STABLE, UNEMPLOYED, lease_rent
+from ..population import (
+    DOUBLED_UP,
+    NEVER,
+    REHOUSED,
+    SHELTER,
+    STABLE,
+    SUBSIDIZED,
+    UNEMPLOYED,
+    lease_rent,
+)
 from .base import PROCESSES, Process
 from .intake import CRISIS
 
@@ -28,10 +37,15 @@ class Services(Process):
 
     summary = "coaching and financial-coaching effects; lease-up with coordinators; spells end"
     # A hub re-housing award leased up: re-housed with a subsidy, or an own lease if it buys only a deposit.
+    # A hub voucher leased up: subsidised for the long term.
     housing_routes = {
-        (homeless, housed): "hub_rehousing"
-        for homeless in ("shelter", "doubled_up")
-        for housed in ("rehoused", "stable")
+        **{
+            (homeless, housed): "hub_rehousing"
+            for homeless in ("shelter", "doubled_up")
+            for housed in ("rehoused", "stable")
+        },
+        ("shelter", "subsidized"): "hub_voucher",
+        ("doubled_up", "subsidized"): "hub_voucher",
     }
 
     def setup(self) -> None:
@@ -47,6 +61,7 @@ class Services(Process):
         fin = pop.fin_coach >= 0
         pop.shared_customer |= coached & (pop.coordinator >= 0)
         self.lease_up(month)
+        self.voucher_lease_up(month)
 
         # Coaching spells end on their clock (aligned coaches stay on while a coordinator is involved),
         # or when a siloed coach loses a client in a housing crisis.
@@ -101,6 +116,8 @@ class Services(Process):
         busy = (
             helped_now | (pop.award_month != NEVER) | ((pop.housing == REHOUSED) & pop.hub_subsidy)
         )
+        # Families on the hub's voucher waiting list or searching with a voucher keep their coordinator.
+        busy |= (pop.voucher_app_month != NEVER) | (pop.voucher_award_month != NEVER)
         pop.coord_idle_months[:] = np.where(coord & ~busy, pop.coord_idle_months + 1, 0)
         closes = coord & (pop.coord_idle_months > sp.coordination_months_after_assistance)
         spells.end(pop, "coordinator", np.flatnonzero(closes), month, "closed")
@@ -180,6 +197,7 @@ class Services(Process):
             self.move_housing(leased, np.where(months > 0, REHOUSED, STABLE))
             pop.rent[leased] = rent
             pop.lease_month[leased] = month % 12
+            pop.assisted_lease_month[leased] = month
             pop.subsidy_left[leased] = months
             pop.subsidy_share[leased] = np.where(months > 0, ap.rehousing_subsidy_share, 0.0)
             pop.hub_subsidy[leased] = months > 0
@@ -204,3 +222,47 @@ class Services(Process):
         pop.award_month[lapsed] = NEVER
         pop.award_usd[lapsed] = 0.0
         self.count("rehousing_awards_lapsed", lapsed.sum())
+
+    def voucher_lease_up(self, month: int) -> None:
+        """Families awarded a hub voucher look for a landlord as with a re-housing award (same lease-up
+        chance and coordinator boost); on lease-up they are subsidised (``hub_voucher``) for the long
+        term. An award not used within ``award_expiry_months`` lapses and frees its slot."""
+        pop, ap = self.pop, self.params.assistance
+        open_award = pop.voucher_award_month != NEVER
+        if not open_award.any():
+            return
+        homeless = (pop.housing == SHELTER) | (pop.housing == DOUBLED_UP)
+        # A family housed some other way no longer needs its voucher: the slot is freed.
+        withdrawn = open_award & ~homeless
+        pop.voucher_award_month[withdrawn] = NEVER
+        self.count("voucher_awards_withdrawn", withdrawn.sum())
+        searching = open_award & homeless
+        p = np.minimum(
+            1.0,
+            ap.p_lease_up_per_month
+            * self.landlord_mult[pop.group]
+            * (1.0 + ap.coordinator_landlord_boost),
+        )
+        leased = np.flatnonzero(searching & (self.uniform("voucher_lease_up") < p))
+        if leased.size:
+            pp = self.params.population
+            median = self.params.housing.rent_market_multiplier * pp.rent_median_usd
+            rent = lease_rent(pp, median, self.normal("voucher_rent")[leased], pop.income[leased])
+            from_shelter = pop.housing[leased] == SHELTER
+            self.move_housing(leased, SUBSIDIZED)
+            pop.rent[leased] = rent
+            pop.lease_month[leased] = month % 12
+            pop.assisted_lease_month[leased] = month
+            pop.hub_voucher[leased] = True
+            pop.voucher_award_month[leased] = NEVER
+            if month >= 0:
+                pop.last_housing_exit_month[leased[from_shelter]] = month
+            pop.housing_exits[leased[from_shelter]] += 1
+            self.count("exits_to_housing", from_shelter.sum())
+            self.count("shelter_exits", from_shelter.sum())
+            self.count("vouchers_leased", leased.size)
+        lapsed = (pop.voucher_award_month != NEVER) & (
+            month - pop.voucher_award_month >= ap.award_expiry_months
+        )
+        pop.voucher_award_month[lapsed] = NEVER
+        self.count("voucher_awards_lapsed", lapsed.sum())
