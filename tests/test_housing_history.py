@@ -1,6 +1,7 @@
 """The housing history: one row per spell in a housing state, with the route in and out.
 
-One small service run (burn-in, turnover, prevention and hub re-housing, so every route happens) is
+One small service run (burn-in, turnover, prevention and hub re-housing, capacities that bind, so
+every route happens) is
 checked against the monthly table's state counts and event counts, the family arrays at the end and
 itself (no family in two states at once); the recorder is shown to reject a process that changes
 housing without recording the move.
@@ -33,6 +34,10 @@ HISTORY_RUN = {
     # Placements break down and the hub buys vouchers, so that every declared route happens.
     "housing.p_placement_conflict_per_month": 0.02,
     "assistance.share_vouchers": 0.5,
+    # Every capacity binds, so that families are turned away and find a place to double up.
+    "capacity.shelter_units_per_1000_families": 4.0,
+    "capacity.voucher_stock_per_1000_families": 10.0,
+    "capacity.landlord_units_per_1000_families_per_month": 1.0,
 }
 
 

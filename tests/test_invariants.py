@@ -383,7 +383,8 @@ def test_invariants_hold_with_default_parameters(turnover):
 
 
 def test_every_housing_state_is_reachable():
-    """A default-ish run visits all seven housing states (hazards to rare states set explicitly)."""
+    """A default-ish run visits every housing state (hazards to rare states set explicitly, and a
+    small shelter so that some families are turned away unsheltered)."""
     params = Params().with_overrides(
         {
             "population.n_families": 2_000,
@@ -397,6 +398,7 @@ def test_every_housing_state_is_reachable():
             "housing.p_voucher_per_month": 0.05,
             "help_seeking.p_seek_help_doubled_up_per_month": 0.2,
             "help_seeking.p_shelter_admission": 0.9,
+            "capacity.shelter_units_per_1000_families": 5.0,
         }
     )
     model = SystemModel(params, rng=5).run()

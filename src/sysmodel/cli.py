@@ -743,7 +743,10 @@ def params(
         _no_parameter_matches(search or "", [s.path for s in param_specs()])
     for s in specs:
         bounds = "" if s.lo is None and s.hi is None else f"[{s.lo}, {s.hi}]"
-        row = [s.path, str(s.default), s.unit, bounds, s.description]
+        default = "null (no limit)" if s.default is None else str(s.default)
+        if s.nullable:
+            bounds += " or null"
+        row = [s.path, default, s.unit, bounds, s.description]
         if sources:
             row.append(s.source)
         table.add_row(*row)

@@ -164,6 +164,8 @@ STATE_MEANING = {
     "shelter": "in emergency shelter (literally homeless, HUD category 1)",
     "rehoused": "housed with a time-limited (rapid re-housing) subsidy",
     "subsidized": "housed with a long-term subsidy (voucher)",
+    "unsheltered": "literally homeless and not in shelter: turned away by a full shelter, waiting for "
+    "a unit (HUD category 1, unsheltered in the point-in-time count)",
 }
 _STATES = ", ".join(HOUSING_STATES)
 
@@ -187,7 +189,9 @@ MONTHLY: tuple[Field, ...] = (
     _during("shelter_exits", "exits",
             "exits from shelter to any destination (own lease, doubling up, RRH, voucher, hub)"),
     _during("exits_to_rrh", "exits", "shelter exits to status-quo rapid re-housing"),
-    _during("exits_to_voucher", "exits", "shelter exits to a long-term subsidy (voucher)"),
+    _during("exits_to_voucher", "exits",
+            "status-quo long-term vouchers leased up: shelter exits, and (with a voucher stock) "
+            "families reached on the voucher waiting list while doubled up or unsheltered"),
     _during("front_door_contacts", "families", "families that asked for help at the front door"),
     _during("jobs_found", "families", "unemployed main earners who found a job"),
     _during("ui_claims", "families", "main earners who lost a job and claimed unemployment insurance"),
@@ -218,7 +222,49 @@ MONTHLY: tuple[Field, ...] = (
     _during("breakdowns_rent_burden", "families",
             "placement breakdowns from the rent burden after the subsidy ended"),
     _during("breakdowns_to_shelter", "families",
-            "placement breakdowns that went straight to shelter (the rest double up)"),
+            "placement breakdowns that went straight to shelter (the rest double up, or are turned "
+            "away by a full shelter)"),
+    # Capacities and queues (sysmodel/capacity.py; NaN capacity = no limit).
+    _during("shelter_turned_away", "families",
+            "families that asked for shelter (or broke down straight to it) when it was full: they "
+            "joined the shelter's waiting list"),
+    _during("turned_away_unsheltered", "families",
+            "families turned away by a full shelter who went unsheltered (the rest doubled up)"),
+    _during("shelter_admitted_from_queue", "families", "families admitted from the shelter's waiting list"),
+    _during("shelter_wait_months_admitted", "months",
+            "months the families admitted from the waiting list had waited, summed"),
+    _during("unsheltered_to_doubled_up", "families",
+            "unsheltered families that found someone to double up with"),
+    _during("voucher_turned_away", "families",
+            "shelter families matched to a status-quo voucher when none was free (joined its waiting list)"),
+    _during("vouchers_issued_from_queue", "families",
+            "status-quo vouchers issued to families on the voucher waiting list"),
+    _during("landlord_turned_away", "families",
+            "status-quo placements (RRH or voucher) that found no unit this month because more "
+            "assisted households searched than landlords offered units"),
+    *(f for q, who in (("shelter", "families on the shelter's waiting list (doubled up or unsheltered)"),
+                       ("landlord", "assisted households searching for a unit (status-quo RRH or "
+                                    "voucher matches, hub re-housing and hub voucher awards)"),
+                       ("voucher", "families on the status-quo voucher waiting list"))
+      for f in (_end(f"{q}_queue", "families", f"queue length: {who}"),
+                _during(f"{q}_queue_joined", "families",
+                        f"joined the queue and were still in it at the month end: {who}"),
+                _during(f"{q}_queue_left", "families",
+                        "left the queue (served, housed some other way, or moved away)"),
+                _during(f"{q}_queue_wait_months", "months",
+                        "months waited by the families that left the queue, summed (Little's law: "
+                        "mean queue = joins per month x mean wait)"))),
+    _end("shelter_capacity", "units", "family shelter units (NaN: no limit)", "float64"),
+    _end("shelter_utilisation", "share", "families in shelter / shelter units (NaN: no limit)", "float64"),
+    _end("landlord_units", "units/month",
+         "units landlords offer to assisted searchers each month (NaN: no limit)", "float64"),
+    _end("landlord_acceptance", "share",
+         "this month's chance factor of an assisted search: min(1, units / searchers) (1: no limit)",
+         "float64"),
+    _end("voucher_stock", "vouchers", "status-quo long-term vouchers (NaN: no limit)", "float64"),
+    _end("vouchers_in_use", "vouchers",
+         "status-quo vouchers held or issued (subsidised families without a hub voucher, and voucher "
+         "holders still searching)"),
     # Events of the service system (0 when the schedule runs no service process).
     _during("referrals_made", "referrals", "referrals between agencies made"),
     _during("referrals_completed", "referrals",

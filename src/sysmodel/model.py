@@ -9,12 +9,13 @@ import pandas as pd
 from mesa import Model
 
 from .agents import Family
+from .capacity import Capacities
 from .history import HousingHistory
 from .network import place_agencies
 from .outputs import MonthlyRecorder, family_table
 from .params import Params
 from .policies import BENEFIT_SCHEDULES, SERVICE_MODELS, BenefitSchedule, ServiceModel
-from .population import Population
+from .population import SHELTER, UNSHELTERED, Population
 from .processes import PROCESSES, Process
 from .services import ServiceSystem
 from .spells import SpellRecorder
@@ -79,6 +80,9 @@ class SystemModel(Model):
         # Every family's housing states, spell by spell, with the route in and out of each.
         self.history = HousingHistory(self.population, self.month)
         self.ledger: dict[str, float] = {}  # money moved this month, by line (USD)
+        # Shelter units, landlords' units and vouchers, and their queues (None: no limit).
+        self.capacity = Capacities(self)
+        self.queue_stats: dict[str, float] = {}
 
         names = list(processes) if processes is not None else list(self.params.schedule.processes)
         self.processes: list[Process] = [PROCESSES.get(name)(self) for name in names]
@@ -124,7 +128,8 @@ class SystemModel(Model):
         # A newcomer (new id in the row) starts its months in state at 0 too.
         moved = (pop.housing != housing_before) | (pop.fid != fid_before)
         pop.months_in_state[:] = np.where(moved, 0, pop.months_in_state + 1)
-        pop.months_homeless += pop.housing == 4  # SHELTER
+        pop.months_homeless += (pop.housing == SHELTER) | (pop.housing == UNSHELTERED)
+        self.queue_stats = self.capacity.month_end(self.month)
         if self.recording:
             self.recorder.collect(self, self.month)
         self.month += 1

@@ -61,6 +61,14 @@ EVENTS = (
     "breakdowns_nonrenewal",
     "breakdowns_rent_burden",
     "breakdowns_to_shelter",
+    "shelter_turned_away",
+    "turned_away_unsheltered",
+    "shelter_admitted_from_queue",
+    "shelter_wait_months_admitted",
+    "unsheltered_to_doubled_up",
+    "voucher_turned_away",
+    "vouchers_issued_from_queue",
+    "landlord_turned_away",
 )
 
 
@@ -166,6 +174,7 @@ class MonthlyRecorder:
         row["hub_vouchers_in_use"] = int(
             (pop.hub_voucher | (pop.voucher_award_month != NEVER)).sum()
         )
+        row.update(model.queue_stats)  # capacities and queues (sysmodel.capacity)
         row["funds_prevention_usd"] = float(model.services.funds["prevention"])
         row["funds_rehousing_usd"] = float(model.services.funds["rehousing"])
         employed = pop.emp != UNEMPLOYED

@@ -38,6 +38,7 @@ HOUSING_STATES = (
     "shelter",  # literally homeless, in emergency shelter (HUD category 1): "homeless" in outputs
     "rehoused",  # housed with a time-limited (rapid re-housing) subsidy
     "subsidized",  # housed with a long-term subsidy (voucher): pays 30% of income
+    "unsheltered",  # literally homeless, not in shelter (turned away by a full shelter; HUD category 1)
 )
 EMPLOYMENT_STATES = ("unemployed", "low_wage", "family_wage")
 
@@ -896,6 +897,68 @@ class HelpSeekingParams(Section):
     )
 
 
+class CapacityParams(Section):
+    """What the system can hold: shelter beds, landlords' units for assisted placements, vouchers.
+
+    Each capacity is per 1,000 families of the modelled population (so it scales with
+    ``population.n_families``: capacity = round(value x n_families / 1000)); ``null`` means no limit,
+    and with every capacity ``null`` the model is the uncapped model exactly. Each keeps a queue whose
+    length, joins, departures and waits are in the monthly table (docs/ODD.md, "Capacities and queues").
+    """
+
+    shelter_units_per_1000_families: float | None = P(
+        None,
+        unit="family shelter units per 1,000 families",
+        lo=0,
+        hi=1000,
+        desc="emergency-shelter units for families; a family admitted when all are full waits on the shelter's list (doubled up or unsheltered) and is admitted first-come first-served as units free up; null = no limit",
+        source="HUD Housing Inventory Count (HIC): year-round family emergency-shelter beds of a "
+        "Continuum of Care, divided by the families it serves; calibrated to utilisation near "
+        "capacity (docs/calibration.md)",
+    )
+    share_turned_away_unsheltered: float = P(
+        0.3,
+        unit="share",
+        lo=0,
+        hi=1,
+        desc="share of families turned away by a full shelter who sleep unsheltered (the rest stay or go doubled up) while they wait",
+        source="HUD AHAR 2022 Part 1: ~10% of people in families experiencing homelessness on the "
+        "point-in-time night were unsheltered; calibrated to that share (docs/calibration.md)",
+    )
+    p_unsheltered_to_doubled_up_per_month: float = P(
+        0.3,
+        unit="probability/month",
+        lo=0,
+        hi=1,
+        desc="monthly chance an unsheltered family finds someone to double up with (it stays on the shelter's list)",
+        source=_SRC_ASSUMPTION,
+    )
+    landlord_units_per_1000_families_per_month: float | None = P(
+        None,
+        unit="units offered to assisted households per 1,000 families per month",
+        lo=0,
+        hi=1000,
+        desc="rental units landlords offer each month to households searching with assistance (status-quo RRH and vouchers, hub re-housing and hub vouchers); when more households search than units are offered, each search succeeds less often (acceptance = units / searchers); null = no limit",
+        source="HUD/Census Rental Housing Finance Survey and Housing Vacancy Survey (rental vacancy "
+        "~6% nationally, lower at the bottom of the market); set per scenario (docs/ODD.md)",
+    )
+    voucher_stock_per_1000_families: float | None = P(
+        None,
+        unit="long-term vouchers per 1,000 families",
+        lo=0,
+        hi=1000,
+        desc="status-quo long-term vouchers (public housing authority) in use or issued; shelter families matched to a voucher when none is free join its waiting list, served first-come first-served as holders leave (turnover: housing.p_voucher_exit_per_month); null = no limit",
+        source="HUD Picture of Subsidized Households: vouchers in use per locality; set per scenario "
+        "(docs/ODD.md)",
+    )
+
+    def units(self, per_1000: float | None, n_families: int) -> int | None:
+        """A capacity in whole units for a population of ``n_families`` (None: no limit)."""
+        if per_1000 is None:
+            return None
+        return int(round(per_1000 * n_families / 1000.0))
+
+
 class TurnoverParams(Section):
     """Families moving out of the service area, replaced by newcomers (rate 0 = closed cohort)."""
 
@@ -1626,6 +1689,7 @@ class Params(Section):
     budget: BudgetParams = Field(default_factory=BudgetParams)
     housing: HousingParams = Field(default_factory=HousingParams)
     help_seeking: HelpSeekingParams = Field(default_factory=HelpSeekingParams)
+    capacity: CapacityParams = Field(default_factory=CapacityParams)
     turnover: TurnoverParams = Field(default_factory=TurnoverParams)
     costs: CostParams = Field(default_factory=CostParams)
     agencies: AgencyParams = Field(default_factory=AgencyParams)
@@ -1696,6 +1760,7 @@ class ParamSpec:
     source: str
     kind: str  # "float", "int", "choice", "list"
     choices: tuple[str, ...] = ()
+    nullable: bool = False  # null allowed (a capacity: null = no limit)
 
 
 def _bounds(field: Any) -> tuple[float | None, float | None]:
@@ -1753,7 +1818,7 @@ def param_specs() -> list[ParamSpec]:
                 kind = "bool"
             elif ann is int:
                 kind = "int"
-            elif ann is float:
+            elif ann is float or ann == float | None:
                 kind = "float"
             elif get_origin(ann) is Literal or ann is str:
                 kind = "choice"
@@ -1784,6 +1849,7 @@ def param_specs() -> list[ParamSpec]:
                     source=extra.get("source", ""),
                     kind=kind,
                     choices=choices,
+                    nullable=ann == float | None,
                 )
             )
     return specs

@@ -35,6 +35,7 @@ __all__ = [
     "SHELTER",
     "REHOUSED",
     "SUBSIDIZED",
+    "UNSHELTERED",
     "UNEMPLOYED",
     "LOW_WAGE",
     "FAMILY_WAGE",
@@ -47,10 +48,10 @@ __all__ = [
 NEVER = -(2**31)
 
 # Housing states (codes match sysmodel.params.HOUSING_STATES).
-STABLE, BEHIND, FILED, DOUBLED_UP, SHELTER, REHOUSED, SUBSIDIZED = range(7)
+STABLE, BEHIND, FILED, DOUBLED_UP, SHELTER, REHOUSED, SUBSIDIZED, UNSHELTERED = range(8)
 # States in which a family holds its own lease and owes rent.
 HOUSED_PAYING = (STABLE, BEHIND, FILED, REHOUSED, SUBSIDIZED)
-N_HOUSING_STATES = 7
+N_HOUSING_STATES = 8
 
 
 def state_mask(states: tuple[int, ...]) -> np.ndarray:
@@ -61,6 +62,9 @@ def state_mask(states: tuple[int, ...]) -> np.ndarray:
 
 
 HOMELESS = (SHELTER,)
+# Without a home of one's own and not in a shelter bed: doubled up, or unsheltered (turned away from a
+# full shelter). Both can ask for shelter, hold re-housing awards and wait on the shelter's list.
+NOT_IN_SHELTER_HOMELESS = (DOUBLED_UP, UNSHELTERED)
 # Employment states of the main earner (codes match sysmodel.params.EMPLOYMENT_STATES).
 UNEMPLOYED, LOW_WAGE, FAMILY_WAGE = range(3)
 
@@ -123,7 +127,9 @@ COLUMNS: dict[str, tuple[str, float, str]] = {
         "has ever been in shelter (lifetime; decides first-time vs return entries)",
     ),
     "episodes": ("i2", 0, "shelter (homeless) episodes since recording started"),
-    "months_homeless": ("i4", 0, "months in shelter since recording started"),
+    "months_homeless": (
+        "i4", 0, "months literally homeless (in shelter or unsheltered) since recording started"
+    ),
     "evictions": ("i2", 0, "executed evictions since recording started"),
     "filings": ("i2", 0, "eviction filings since recording started"),
     "trainings_started": ("i2", 0, "training courses started"),
@@ -250,6 +256,29 @@ COLUMNS: dict[str, tuple[str, float, str]] = {
         "month of an open hub-voucher award still looking for a unit (NEVER: none)",
     ),
     "hub_voucher_usd": ("f8", 0.0, "hub-voucher subsidy paid for the family, USD"),
+    "shelter_wait_month": (
+        "i4",
+        NEVER,
+        "month the family joined the shelter's waiting list, turned away by a full shelter "
+        "(capacity.shelter_units_per_1000_families; NEVER: not waiting)",
+    ),
+    "voucher_wait_month": (
+        "i4",
+        NEVER,
+        "month the family joined the status-quo voucher waiting list, the stock being full "
+        "(capacity.voucher_stock_per_1000_families; NEVER: not waiting)",
+    ),
+    "landlord_search_month": (
+        "i4",
+        NEVER,
+        "month a status-quo placement (RRH or voucher) began looking for a landlord among the units "
+        "offered (capacity.landlord_units_per_1000_families_per_month; NEVER: not searching)",
+    ),
+    "landlord_search_kind": (
+        "i1",
+        0,
+        "what a status-quo landlord search would lease: 0 none, 1 rapid re-housing, 2 voucher",
+    ),
     "program_entry_month": (
         "i4",
         NEVER,
@@ -440,6 +469,10 @@ class Population:
     voucher_app_month: np.ndarray
     voucher_award_month: np.ndarray
     hub_voucher_usd: np.ndarray
+    shelter_wait_month: np.ndarray
+    voucher_wait_month: np.ndarray
+    landlord_search_month: np.ndarray
+    landlord_search_kind: np.ndarray
     program_entry_month: np.ndarray
     program_exit_month: np.ndarray
     income_at_entry: np.ndarray

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 
-from ..population import DOUBLED_UP, FILED, SHELTER, UNEMPLOYED
+from ..population import DOUBLED_UP, FILED, SHELTER, UNEMPLOYED, UNSHELTERED
 from ..registry import Registry
 
 if TYPE_CHECKING:
@@ -41,7 +41,7 @@ def vulnerability_score(pop: Population, rows: np.ndarray) -> np.ndarray:
     """A coordinated-assessment style score (higher = more vulnerable), VI-SPDAT-like in spirit:
     literal homelessness, children, no earnings, high barriers, time homeless, an eviction filing."""
     return (
-        3.0 * (pop.housing[rows] == SHELTER)
+        3.0 * ((pop.housing[rows] == SHELTER) | (pop.housing[rows] == UNSHELTERED))
         + 1.5 * (pop.housing[rows] == DOUBLED_UP)
         + 1.0 * (pop.housing[rows] == FILED)
         + 0.5 * pop.children[rows]

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..population import DOUBLED_UP, FILED, UNEMPLOYED
+from ..population import DOUBLED_UP, FILED, UNEMPLOYED, UNSHELTERED
 
 if TYPE_CHECKING:
     from ..population import Population
@@ -77,10 +77,11 @@ def risk_index(
     return (
         months_owed
         + 2.0 * (housing == FILED)
-        # Only doubled-up families enter shelter (help_seeking): the strongest sign of an entry soon.
+        # Only doubled-up (and unsheltered) families enter shelter (help_seeking): the strongest sign
+        # of an entry soon.
         # The weight 3 lifts the index's AUC for an entry within 12 months from 0.80 to 0.86 on the
         # defaults (larger weights add little: 0.87 at 5); docs/ODD.md 7.12.
-        + 3.0 * (housing == DOUBLED_UP)
+        + 3.0 * ((housing == DOUBLED_UP) | (housing == UNSHELTERED))
         + 1.5 * (emp == UNEMPLOYED)
         + 1.0 * (savings < _LOW_SAVINGS_USD)
         + 1.5 * ever_sheltered

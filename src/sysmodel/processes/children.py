@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..population import BEHIND, DOUBLED_UP, FILED, NEVER, SHELTER, state_mask
+from ..population import BEHIND, DOUBLED_UP, FILED, NEVER, SHELTER, UNSHELTERED, state_mask
 from .base import PROCESSES, Process
 
-_HOMELESS_OR_DOUBLED = state_mask((DOUBLED_UP, SHELTER))
+_HOMELESS_OR_DOUBLED = state_mask((DOUBLED_UP, SHELTER, UNSHELTERED))
 _OWING = state_mask((BEHIND, FILED))
 
 
@@ -42,7 +42,8 @@ class Children(Process):
             cp.wellbeing_recovery_per_month * (pop.wellbeing_base - pop.child_wellbeing)
             - cp.wellbeing_loss_behind * _OWING[h]
             - cp.wellbeing_loss_doubled_up * (h == DOUBLED_UP)
-            - cp.wellbeing_loss_shelter * (h == SHELTER)
+            # Unsheltered children lose at least what sheltered ones do.
+            - cp.wellbeing_loss_shelter * ((h == SHELTER) | (h == UNSHELTERED))
             - cp.wellbeing_loss_school_move * school_move
             + cp.wellbeing_gain_income * (pop.income > 2.0 * fpl)
         )

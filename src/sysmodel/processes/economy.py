@@ -13,13 +13,14 @@ from ..population import (
     LOW_WAGE,
     SHELTER,
     UNEMPLOYED,
+    UNSHELTERED,
     job_earnings,
     state_mask,
 )
 from .base import PROCESSES, Process
 
 # Housing states in which training suffers (docs/design.md §4: training is abandoned when housing breaks down).
-UNSTABLE = state_mask((BEHIND, FILED, DOUBLED_UP, SHELTER))
+UNSTABLE = state_mask((BEHIND, FILED, DOUBLED_UP, SHELTER, UNSHELTERED))
 _LEASE = state_mask(HOUSED_PAYING)
 
 

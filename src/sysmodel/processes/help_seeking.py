@@ -2,15 +2,17 @@
 
 Families in a housing crisis ask for help with a monthly probability that depends on their state and
 falls with their engagement; engagement falls with every intake (administrative burden) and recovers
-slowly. A doubled-up family asking for help is admitted to shelter (or diverted back). The services issue
-plugs intake, referral and prevention into the families marked ``sought_help`` here.
+slowly. A doubled-up or unsheltered family asking for help is admitted to shelter (or diverted back)
+if the shelter has room (``capacity.shelter_units_per_1000_families``); otherwise it joins the shelter's
+waiting list (:meth:`sysmodel.capacity.Capacities.admit_to_shelter`), which is served first every month.
+The services issue plugs intake, referral and prevention into the families marked ``sought_help`` here.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from ..population import BEHIND, DOUBLED_UP, FILED, NEVER, SHELTER
+from ..population import BEHIND, DOUBLED_UP, FILED, NEVER, UNSHELTERED
 from .base import PROCESSES, Process
 
 
@@ -18,15 +20,22 @@ from .base import PROCESSES, Process
 class HelpSeeking(Process):
     """Front-door contacts, intakes, engagement, and admission to shelter."""
 
-    summary = "families in crisis ask for help at the front door; doubled-up families enter shelter"
-    housing_routes = {("doubled_up", "shelter"): "entered_shelter"}
+    summary = (
+        "families in crisis ask for help at the front door; doubled-up and unsheltered families "
+        "enter shelter, or its waiting list when it is full"
+    )
+    housing_routes = {
+        ("doubled_up", "shelter"): "entered_shelter",
+        ("unsheltered", "shelter"): "entered_shelter",
+        ("doubled_up", "unsheltered"): "turned_away",
+    }
 
     def step(self, month: int) -> None:
         pop, sp = self.pop, self.params.help_seeking
         h = pop.housing
         p = (
             np.select(
-                [h == BEHIND, h == FILED, h == DOUBLED_UP],
+                [h == BEHIND, h == FILED, (h == DOUBLED_UP) | (h == UNSHELTERED)],
                 [
                     sp.p_seek_help_behind_per_month,
                     sp.p_seek_help_filed_per_month,
@@ -46,10 +55,10 @@ class HelpSeeking(Process):
             pop.engagement + sp.engagement_recovery_per_month * (1.0 - pop.engagement),
         )
 
-        enter = seek & (h == DOUBLED_UP) & (self.uniform("admission") < sp.p_shelter_admission)
-        rows = np.flatnonzero(enter)
-        record_shelter_entry(self, rows, month)
-        self.move_housing(rows, SHELTER)
+        without_home = (h == DOUBLED_UP) | (h == UNSHELTERED)
+        enter = seek & without_home & (self.uniform("admission") < sp.p_shelter_admission)
+        # Admitted while the shelter has room (its waiting list first); else onto the list.
+        self.model.capacity.admit_to_shelter(self, np.flatnonzero(enter), month)
         self.count("front_door_contacts", seek.sum())
 
 

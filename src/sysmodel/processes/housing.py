@@ -25,6 +25,7 @@ from ..population import (
     STABLE,
     SUBSIDIZED,
     UNEMPLOYED,
+    UNSHELTERED,
     lease_rent,
 )
 from .base import PROCESSES, Process
@@ -55,6 +56,10 @@ class Housing(Process):
         ("rehoused", "behind"): "subsidy_ended",
         ("subsidized", "stable"): "subsidy_ended",
         ("subsidized", "behind"): "subsidy_ended",
+        ("unsheltered", "doubled_up"): "found_a_place",
+        # A status-quo voucher from its waiting list can reach a family no longer in shelter.
+        ("doubled_up", "subsidized"): "voucher",
+        ("unsheltered", "subsidized"): "voucher",
     }
 
     def setup(self) -> None:
@@ -122,12 +127,24 @@ class Housing(Process):
         voucher = sh & (u < p_v)
         rrh = sh & ~voucher & (u < p_v + p_rrh)
         self_exit = sh & ~voucher & ~rrh & (u < p_v + p_rrh + p_self)
+        cap = self.model.capacity
+        if cap.voucher_stock is not None or cap.landlord_units is not None:
+            # With a voucher stock or landlords' units, a match is not yet a lease (capacity queues).
+            voucher, rrh = self.status_quo_placements(voucher, rrh, self_exit, month)
+            du_exit &= ~voucher
         to_doubled = self_exit & (u2 < hp.share_shelter_exits_to_doubled_up)
         to_own = self_exit & ~to_doubled
         new[voucher] = SUBSIDIZED
         new[rrh] = REHOUSED
         new[to_doubled] = DOUBLED_UP
         new[to_own] = STABLE
+
+        # Unsheltered families (turned away by a full shelter) find someone to double up with.
+        outside = h == UNSHELTERED
+        if outside.any():
+            found = outside & ~voucher & (u < self.params.capacity.p_unsheltered_to_doubled_up_per_month)
+            new[found] = DOUBLED_UP
+            self.count("unsheltered_to_doubled_up", found.sum())
 
         # Subsidies: rapid re-housing runs out on its own clock; vouchers end rarely.
         rh = (h == REHOUSED) & ~filed
@@ -164,6 +181,16 @@ class Housing(Process):
         pop.lease_month[rows] = month % 12
         # Assisted placements (placements: breakdown hazards for a window after lease-up).
         pop.assisted_lease_month[rrh | voucher] = month
+        if cap.voucher_stock is not None or cap.landlord_units is not None:
+            # Waiting lists and searches end for families no longer homeless.
+            housed = ~((new == SHELTER) | (new == DOUBLED_UP) | (new == UNSHELTERED))
+            pop.voucher_wait_month[housed] = NEVER
+            pop.landlord_search_month[housed] = NEVER
+            pop.landlord_search_kind[housed] = 0
+            # Status-quo rapid re-housing is for sheltered families: leaving shelter ends its search.
+            left = (pop.landlord_search_kind == 1) & (new != SHELTER)
+            pop.landlord_search_month[left] = NEVER
+            pop.landlord_search_kind[left] = 0
         housed_from_shelter = sh & (voucher | rrh | to_own)
         if month >= 0:  # burn-in exits are not stamped (-1 means "none")
             pop.last_housing_exit_month[housed_from_shelter] = month
@@ -176,6 +203,53 @@ class Housing(Process):
         self.count("evictions", evicted.sum())
         self.count("informal_moves", informal.sum())
         self.count("cases_dismissed", dismissed.sum())
-        self.count("shelter_exits", (voucher | rrh | self_exit).sum())
+        self.count("shelter_exits", (sh & (voucher | rrh | self_exit)).sum())
         self.count("exits_to_rrh", rrh.sum())
         self.count("exits_to_voucher", voucher.sum())
+
+    def status_quo_placements(
+        self, voucher: np.ndarray, rrh: np.ndarray, self_exit: np.ndarray, month: int
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Status-quo placements through the voucher stock and the landlords' units.
+
+        ``voucher`` and ``rrh`` are this month's matches drawn for shelter families. A family already
+        waiting for a voucher or searching for a unit is not matched again. A voucher match takes a
+        free voucher, the waiting list first (in the order families joined); a match with none free
+        joins the list. Families holding a voucher or a rapid re-housing place then look for a unit
+        and lease up with this month's landlord acceptance (1 with no limit on units). Returns the
+        families that lease a unit this month: (with a voucher, with rapid re-housing).
+        """
+        pop, cap = self.pop, self.model.capacity
+        searching = pop.landlord_search_month != NEVER
+        waiting = pop.voucher_wait_month != NEVER
+        voucher = voucher & ~searching & ~waiting
+        rrh = rrh & ~searching & ~waiting
+        homeless = (pop.housing == SHELTER) | (pop.housing == DOUBLED_UP) | (pop.housing == UNSHELTERED)
+        if cap.voucher_stock is not None:
+            free = max(cap.voucher_stock - cap.vouchers_in_use(), 0)
+            queue = np.flatnonzero(waiting & homeless)
+            queue = queue[np.argsort(pop.voucher_wait_month[queue], kind="stable")]
+            issued = queue[:free]
+            free -= issued.size
+            new = np.flatnonzero(voucher)
+            refused = new[free:]
+            self.count("vouchers_issued_from_queue", issued.size)
+            self.count("voucher_turned_away", refused.size)
+            pop.voucher_wait_month[issued] = NEVER
+            pop.voucher_wait_month[refused] = month
+            voucher[refused] = False
+            voucher[issued] = True
+        for matched, kind in ((voucher, 2), (rrh, 1)):
+            pop.landlord_search_month[matched] = month
+            pop.landlord_search_kind[matched] = kind
+        seeking = (pop.landlord_search_month != NEVER) & ~self_exit & homeless
+        seeking &= (pop.landlord_search_kind == 2) | (pop.housing == SHELTER)
+        acceptance = cap.landlord_acceptance(month, int((voucher | rrh).sum()))
+        leased = seeking.copy()
+        if acceptance < 1.0:
+            leased &= self.uniform("landlord") < acceptance
+            self.count("landlord_turned_away", (seeking & ~leased).sum())
+        kind = pop.landlord_search_kind.copy()
+        pop.landlord_search_month[leased] = NEVER
+        pop.landlord_search_kind[leased] = 0
+        return leased & (kind == 2), leased & (kind == 1)

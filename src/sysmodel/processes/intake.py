@@ -20,12 +20,13 @@ from ..population import (
     NEVER,
     SHELTER,
     UNEMPLOYED,
+    UNSHELTERED,
     state_mask,
 )
 from ..services import AGENCY_BITS, ROLES
 from .base import PROCESSES, Process
 
-CRISIS = state_mask((BEHIND, FILED, DOUBLED_UP, SHELTER))
+CRISIS = state_mask((BEHIND, FILED, DOUBLED_UP, SHELTER, UNSHELTERED))
 
 # role -> (referral column, waitlist column, agency kind)
 _QUEUES = {

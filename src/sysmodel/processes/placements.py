@@ -31,16 +31,16 @@ from ..population import (
     SHELTER,
     STABLE,
     SUBSIDIZED,
+    UNSHELTERED,
     state_mask,
 )
 from .base import PROCESSES, Process
-from .help_seeking import record_shelter_entry
 
 # States in which an assisted placement can break down (a filed case runs its course in ``housing``).
 _PLACED = state_mask((STABLE, BEHIND, REHOUSED, SUBSIDIZED))
 # Placed without a subsidy any more: the family pays the full rent.
 _UNSUBSIDISED = state_mask((STABLE, BEHIND))
-_HOMELESS = state_mask((DOUBLED_UP, SHELTER))
+_HOMELESS = state_mask((DOUBLED_UP, SHELTER, UNSHELTERED))
 
 
 @PROCESSES.register("placements")
@@ -54,7 +54,7 @@ class Placements(Process):
     housing_routes = {
         (placed, homeless): "placement_breakdown"
         for placed in ("stable", "behind", "rehoused", "subsidized")
-        for homeless in ("doubled_up", "shelter")
+        for homeless in ("doubled_up", "shelter", "unsheltered")
     }
 
     def hazards(self, month: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -104,8 +104,8 @@ class Placements(Process):
         self.end_placement(rows, month)
         to_shelter = self.uniform("breakdown_to_shelter")[rows] < hp.share_breakdowns_to_shelter
         self.move_housing(rows[~to_shelter], DOUBLED_UP)
-        self.send_to_shelter(rows[to_shelter], month)
-        self.count("breakdowns_to_shelter", to_shelter.sum())
+        admitted = self.send_to_shelter(rows[to_shelter], month)
+        self.count("breakdowns_to_shelter", admitted.size)
 
     def end_placement(self, rows: np.ndarray, month: int) -> None:
         """The families in ``rows`` lose their unit: arrears become debt and any subsidy ends now."""
@@ -123,8 +123,11 @@ class Placements(Process):
         pop.hub_voucher[rows] = False  # the slot is free for the next family on the waiting list
         pop.assisted_lease_month[rows] = NEVER
 
-    def send_to_shelter(self, rows: np.ndarray, month: int) -> None:
-        """The families in ``rows`` enter shelter directly (the one path into shelter outside the
-        front door): the same bookkeeping as an admission at the front door, then the move."""
-        record_shelter_entry(self, rows, month)
-        self.move_housing(rows, SHELTER)
+    def send_to_shelter(self, rows: np.ndarray, month: int) -> np.ndarray:
+        """The families in ``rows`` go straight to shelter (the one path into shelter outside the front
+        door), through the same admission as the front door: they get a unit only if one is free
+        beyond those owed to the waiting list; otherwise they join the list, unsheltered or doubled up
+        (:meth:`sysmodel.capacity.Capacities.admit_to_shelter`). Returns the rows admitted."""
+        return self.model.capacity.admit_to_shelter(
+            self, rows, month, otherwise=DOUBLED_UP, serve_waiting=False
+        )

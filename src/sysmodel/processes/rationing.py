@@ -23,7 +23,17 @@ import numpy as np
 
 from ..policies import RATIONING_RULES, Predictions
 from ..policies.risk import risk_index, true_risk
-from ..population import BEHIND, DOUBLED_UP, FILED, NEVER, REHOUSED, SHELTER, STABLE, lease_rent
+from ..population import (
+    BEHIND,
+    DOUBLED_UP,
+    FILED,
+    NEVER,
+    REHOUSED,
+    SHELTER,
+    STABLE,
+    UNSHELTERED,
+    lease_rent,
+)
 from ..services import budget_split, voucher_slots
 from ..targeting import calibrated_score
 from .base import PROCESSES, Process
@@ -191,7 +201,9 @@ class Rationing(Process):
         pop.arrears[cleared] = 0.0
         self.move_housing(cleared, STABLE)
 
-        homeless = (pop.housing == SHELTER) | (pop.housing == DOUBLED_UP)
+        homeless = (
+            (pop.housing == SHELTER) | (pop.housing == DOUBLED_UP) | (pop.housing == UNSHELTERED)
+        )
         slots = voucher_slots(
             ap, self.params.costs.staff_usd, self.params.costs.long_term_subsidy_usd
         )

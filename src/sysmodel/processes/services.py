@@ -25,6 +25,7 @@ from ..population import (
     STABLE,
     SUBSIDIZED,
     UNEMPLOYED,
+    UNSHELTERED,
     lease_rent,
 )
 from .base import PROCESSES, Process
@@ -41,11 +42,13 @@ class Services(Process):
     housing_routes = {
         **{
             (homeless, housed): "hub_rehousing"
-            for homeless in ("shelter", "doubled_up")
+            for homeless in ("shelter", "doubled_up", "unsheltered")
             for housed in ("rehoused", "stable")
         },
-        ("shelter", "subsidized"): "hub_voucher",
-        ("doubled_up", "subsidized"): "hub_voucher",
+        **{
+            (homeless, "subsidized"): "hub_voucher"
+            for homeless in ("shelter", "doubled_up", "unsheltered")
+        },
     }
 
     def setup(self) -> None:
@@ -145,7 +148,9 @@ class Services(Process):
         pop, ap = self.pop, self.params.assistance
         sm, funds = self.model.service_model, self.model.services.funds
         open_award = pop.award_month != NEVER
-        homeless = (pop.housing == SHELTER) | (pop.housing == DOUBLED_UP)
+        homeless = (
+            (pop.housing == SHELTER) | (pop.housing == DOUBLED_UP) | (pop.housing == UNSHELTERED)
+        )
         # A family housed some other way (a voucher, its own lease) no longer needs its award.
         withdrawn = open_award & ~homeless
         self.model.services.give_back("rehousing", float(pop.award_usd[withdrawn].sum()))
@@ -161,6 +166,10 @@ class Services(Process):
             * self.landlord_mult[pop.group]
             * (1.0 + ap.coordinator_landlord_boost),
         )
+        # Landlords' units shared by every assisted search this month (capacity; 1 with no limit).
+        acceptance = self.model.capacity.landlord_acceptance(month)
+        if acceptance < 1.0:
+            p = p * acceptance
         leased = np.flatnonzero(searching & (self.uniform("lease_up") < p))
         if leased.size:
             pp = self.params.population
@@ -231,7 +240,9 @@ class Services(Process):
         open_award = pop.voucher_award_month != NEVER
         if not open_award.any():
             return
-        homeless = (pop.housing == SHELTER) | (pop.housing == DOUBLED_UP)
+        homeless = (
+            (pop.housing == SHELTER) | (pop.housing == DOUBLED_UP) | (pop.housing == UNSHELTERED)
+        )
         # A family housed some other way no longer needs its voucher: the slot is freed.
         withdrawn = open_award & ~homeless
         pop.voucher_award_month[withdrawn] = NEVER
@@ -243,6 +254,10 @@ class Services(Process):
             * self.landlord_mult[pop.group]
             * (1.0 + ap.coordinator_landlord_boost),
         )
+        # Landlords' units shared by every assisted search this month (capacity; 1 with no limit).
+        acceptance = self.model.capacity.landlord_acceptance(month)
+        if acceptance < 1.0:
+            p = p * acceptance
         leased = np.flatnonzero(searching & (self.uniform("voucher_lease_up") < p))
         if leased.size:
             pp = self.params.population
