@@ -102,7 +102,9 @@ class Capacities:
         self.landlord_units = cp.units(cp.landlord_units_per_1000_families_per_month, n)
         self.voucher_stock = cp.units(cp.voucher_stock_per_1000_families, n)
         self.books = [QueueBook(q, n) for q in QUEUES]
-        self._acceptance: tuple[int, float] | None = None  # (month, acceptance), computed once a month
+        self._acceptance: tuple[int, float] | None = (
+            None  # (month, acceptance), computed once a month
+        )
 
     # --- shelter --------------------------------------------------------------------------------
     def admit_to_shelter(
@@ -206,6 +208,13 @@ class Capacities:
     def month_end(self, month: int) -> dict[str, float]:
         """Queue lengths, joins, departures and waits (see :class:`QueueBook`), and capacity use."""
         pop = self.model.population
+        # A family housed some other way (a hub award, its own lease) leaves every waiting list.
+        h = pop.housing
+        homeless = (h == SHELTER) | (h == DOUBLED_UP) | (h == UNSHELTERED)
+        pop.shelter_wait_month[(h != DOUBLED_UP) & (h != UNSHELTERED)] = NEVER
+        pop.voucher_wait_month[~homeless] = NEVER
+        pop.landlord_search_month[~homeless] = NEVER
+        pop.landlord_search_kind[~homeless] = 0
         row: dict[str, float] = {}
         for book in self.books:
             row.update(book.month_end(pop, month))
