@@ -338,7 +338,7 @@ def _print_summary(summary: dict[str, float]) -> None:
     for key, value in summary.items():
         if value != value:
             undefined.setdefault(summary_na_reason(key, summary), []).append(key.replace("_", " "))
-    caption = "; ".join(f"n/a: {why} ({', '.join(keys)})" for why, keys in undefined.items())
+    caption = "\n".join(f"n/a: {why} ({', '.join(keys)})" for why, keys in undefined.items())
     table = Table(
         title="Summary over the recorded months", show_header=True, caption=caption or None
     )

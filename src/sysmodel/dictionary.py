@@ -516,8 +516,18 @@ _SUMMARY_DESCRIPTIONS = {
     "first_time_share_of_entries": "share of shelter entries that were first-time entries",
     "mean_families_in_shelter": "families in shelter at a month's end, mean over recorded months",
     "mean_families_doubled_up": "families doubled up at a month's end, mean over recorded months",
+    "mean_families_unsheltered":
+        "families unsheltered (turned away by a full shelter) at a month's end, mean over recorded months",
+    "mean_shelter_queue": "families on the shelter's waiting list at a month's end, mean over recorded months",
+    "mean_shelter_wait_months":
+        "mean months waited by the families that left the shelter's waiting list",
+    "shelter_utilisation_mean":
+        "families in shelter / shelter units, mean over recorded months",
+    "landlord_acceptance_mean":
+        "mean over recorded months of min(1, landlords' units / assisted searchers) (1: no limit)",
     "share_families_ever_in_shelter": "share of families with a shelter episode while recording",
-    "mean_months_homeless_if_any": "mean months in shelter of the families that had an episode",
+    "mean_months_homeless_if_any":
+        "mean months literally homeless (in shelter or unsheltered) of the families that had an episode",
     "employment_rate_end": "employment rate at the end of the last recorded month",
     "family_wage_rate_end": "family-wage job rate at the end of the last recorded month",
     "mean_income_start_usd": "mean income of all families when recording started (or on arrival)",
@@ -540,8 +550,14 @@ _SUMMARY_DESCRIPTIONS = {
 }  # fmt: skip
 
 
+# Summary keys that can be null besides the screening AUCs.
+_NULLABLE_SUMMARY = ("mean_shelter_wait_months", "shelter_utilisation_mean")
+
+
 def _summary_null(key: str) -> str:
     """When a summary key is null (written as JSON null), in the words ``sysmodel run`` prints."""
+    if key in _NULLABLE_SUMMARY:
+        return f" (null: {summary_na_reason(key, {})})"
     if not key.startswith("screening_auc"):
         return ""
     nan = {k: math.nan for k in SUMMARY_UNITS}
@@ -555,7 +571,7 @@ SUMMARY: tuple[Field, ...] = tuple(
     Field(
         key,
         unit,
-        "number or null" if key.startswith("screening_auc") else "number",
+        "number or null" if key.startswith("screening_auc") or key in _NULLABLE_SUMMARY else "number",
         (_SUMMARY_DESCRIPTIONS[key] + _summary_null(key)) if key in _SUMMARY_DESCRIPTIONS else "",
     )
     for key, unit in SUMMARY_UNITS.items()

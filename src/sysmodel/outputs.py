@@ -393,6 +393,11 @@ SUMMARY_UNITS: dict[str, str] = {
     "first_time_share_of_entries": "share of entries",
     "mean_families_in_shelter": "families",
     "mean_families_doubled_up": "families",
+    "mean_families_unsheltered": "families",
+    "mean_shelter_queue": "families",
+    "mean_shelter_wait_months": "months",
+    "shelter_utilisation_mean": "share of shelter units",
+    "landlord_acceptance_mean": "share (mean over months)",
     "share_families_ever_in_shelter": "share of families",
     "mean_months_homeless_if_any": "months",
     "employment_rate_end": "share of families",
@@ -410,6 +415,11 @@ SUMMARY_UNITS: dict[str, str] = {
 }
 
 
+def _ratio(num: float, den: float) -> float:
+    """num / den, NaN when den is 0 (written as null)."""
+    return float(num / den) if den else math.nan
+
+
 def summary_na_reason(key: str, summary: dict[str, float]) -> str:
     """Why ``summary[key]`` is NaN (written as null): the screening outcomes need screened families."""
     if key.startswith("screening_auc") and not math.isfinite(summary["screening_auc_target"]):
@@ -419,6 +429,10 @@ def summary_na_reason(key: str, summary: dict[str, float]) -> str:
             f"no screened family was followed {SCREENING_FOLLOW_UP_MONTHS} months, or none (or all) "
             "entered shelter"
         )
+    if key == "shelter_utilisation_mean":
+        return "the shelter has no capacity limit (capacity.shelter_units_per_1000_families is null)"
+    if key == "mean_shelter_wait_months":
+        return "no family left the shelter's waiting list (no limit, or the shelter never filled)"
     return "not defined for this run"
 
 
@@ -454,6 +468,14 @@ def summarize(
         ),
         "mean_families_in_shelter": float(monthly["n_shelter"].mean()),
         "mean_families_doubled_up": float(monthly["n_doubled_up"].mean()),
+        # Capacities and queues (NaN where there is no limit or nobody waited).
+        "mean_families_unsheltered": float(monthly["n_unsheltered"].mean()),
+        "mean_shelter_queue": float(monthly["shelter_queue"].mean()),
+        "mean_shelter_wait_months": _ratio(
+            monthly["shelter_queue_wait_months"].sum(), monthly["shelter_queue_left"].sum()
+        ),
+        "shelter_utilisation_mean": float(monthly["shelter_utilisation"].mean()),
+        "landlord_acceptance_mean": float(monthly["landlord_acceptance"].mean()),
         "share_families_ever_in_shelter": float(len(homeless) / max(len(families), 1)),
         "mean_months_homeless_if_any": float(homeless["months_homeless"].mean())
         if len(homeless)

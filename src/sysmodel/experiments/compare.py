@@ -143,6 +143,10 @@ OUTCOMES: tuple[Outcome, ...] = (
             "sum", "spells", False),
     Outcome("family_months_in_shelter", "family-months in shelter", "monthly", "n_shelter", "sum",
             "family-months", False),
+    Outcome("family_months_unsheltered", "family-months unsheltered (turned away by a full shelter)",
+            "monthly", "n_unsheltered", "sum", "family-months", False),
+    Outcome("shelter_queue", "families waiting for shelter (mean)", "monthly", "shelter_queue",
+            "mean", "families", False),
     Outcome("ever_homeless", "families ever homeless", "families", HOMELESS, "mean",
             "share of families", False),
     # HUD System Performance Measure 2: shelter entries within 12 / 24 months of an exit to housing.
