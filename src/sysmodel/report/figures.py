@@ -30,6 +30,9 @@ __all__ = ["forest_plot", "trajectory_plot", "equity_plot", "counterfactual_plot
 # Monthly-table columns drawn by trajectory_plot: (column, panel title).
 TRAJECTORIES: tuple[tuple[str, str], ...] = (
     ("n_shelter", "families in shelter"),
+    ("n_unsheltered", "families unsheltered"),
+    ("shelter_queue", "families waiting for shelter"),
+    ("returns_within_24", "returns to shelter within 24 months of an exit"),
     ("evictions", "evictions per month"),
     ("employment_rate", "employment rate"),
     ("mean_income_usd", "mean income (USD/month, 2024)"),
