@@ -32,8 +32,9 @@ __all__ = [
     "write_spm_files",
 ]
 
-# HUD's category 1 (literally homeless). "unsheltered" is not a model state yet: its counts are 0 until
-# it is. Doubled up is not homeless here, as in HUD's category 1 (it is category 2/4 at most).
+# HUD's category 1 (literally homeless): in shelter, or unsheltered (turned away by a full shelter, only
+# with a shelter capacity: docs/ODD.md 7.6a). Doubled up is not homeless here, as in HUD's category 1 (it
+# is category 2/4 at most).
 SHELTERED = ("shelter",)
 UNSHELTERED = ("unsheltered",)
 HOMELESS = (*SHELTERED, *UNSHELTERED)
