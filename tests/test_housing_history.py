@@ -33,11 +33,12 @@ HISTORY_RUN = {
     "housing.p_voucher_per_month": 0.05,
     # Placements break down and the hub buys vouchers, so that every declared route happens.
     "housing.p_placement_conflict_per_month": 0.02,
-    "assistance.share_vouchers": 0.5,
+    # A small voucher line, so that it binds and other clients get re-housing awards.
+    "assistance.share_vouchers": 0.05,
     # Every capacity binds, so that families are turned away and find a place to double up.
     "capacity.shelter_units_per_1000_families": 4.0,
     "capacity.voucher_stock_per_1000_families": 10.0,
-    "capacity.landlord_units_per_1000_families_per_month": 1.0,
+    "capacity.landlord_units_per_1000_families_per_month": 3.0,
 }
 
 

@@ -325,6 +325,10 @@ MONTHLY: tuple[Field, ...] = (
     _end("hub_vouchers_in_use", "families", "families housed with a hub long-term voucher"),
     _end("funds_prevention_usd", USD, "money left in the hub's prevention pot", "float64"),
     _end("funds_rehousing_usd", USD, "money left in the hub's re-housing pot", "float64"),
+    _end("funds_vouchers_usd", USD,
+         "money in the hub's voucher pot (the line's monthly money less the holders' subsidies paid; "
+         "vouchers are awarded while it keeps assistance.voucher_reserve_months of the commitments)",
+         "float64"),
     # Employment, income and money: means over the families in the area.
     _end("employment_rate", "share of families", "share of families whose main earner works",
          "float64"),

@@ -136,6 +136,7 @@ SERVICE_MONTHLY_COLUMNS = (
     "hub_vouchers_in_use",
     "funds_prevention_usd",
     "funds_rehousing_usd",
+    "funds_vouchers_usd",
     "cost_prevention_usd",
     "cost_hub_rehousing_usd",
     "cost_hub_vouchers_usd",
@@ -177,6 +178,7 @@ class MonthlyRecorder:
         row.update(model.queue_stats)  # capacities and queues (sysmodel.capacity)
         row["funds_prevention_usd"] = float(model.services.funds["prevention"])
         row["funds_rehousing_usd"] = float(model.services.funds["rehousing"])
+        row["funds_vouchers_usd"] = float(model.services.funds["vouchers"])
         employed = pop.emp != UNEMPLOYED
         row["employment_rate"] = float(employed.mean())
         row["family_wage_rate"] = float((pop.emp == FAMILY_WAGE).mean())

@@ -1384,8 +1384,17 @@ class AssistanceParams(Section):
         unit="share",
         lo=0,
         hi=1,
-        desc="share of the cash left after prevention that pays for hub long-term vouchers (deep and long help); the rest is for re-housing. The line sustains floor(yearly voucher money / (12 * costs.long_term_subsidy_usd)) vouchers",
+        desc="share of the cash left after prevention that pays for hub long-term vouchers (deep and long help); the rest is for re-housing. The money goes into a voucher pot month by month and pays the holders' subsidies; vouchers are awarded while the pot keeps voucher_reserve_months of the committed subsidies",
         source="docs/design.md §5 (lever: deep-long help); issue 8",
+    )
+    voucher_reserve_months: float = P(
+        6.0,
+        unit="months of committed subsidies",
+        lo=1,
+        hi=60,
+        desc="the hub awards another long-term voucher only while its voucher pot holds this many months of every committed voucher subsidy (holders' and open awards'); a larger reserve is safer against rising subsidies and leaves more of the line unspent",
+        source="modelling assumption; public housing agencies hold voucher reserves (HUD Housing "
+        "Choice Voucher program: HAP reserves), docs/ODD.md 7.9",
     )
     rationing: str = P(
         "first_come_first_served",

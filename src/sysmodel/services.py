@@ -23,7 +23,6 @@ __all__ = [
     "AGENCY_BITS",
     "budget_split",
     "voucher_budget",
-    "voucher_slots",
 ]
 
 # Staff roles -> (agent class, family column holding the staff index).
@@ -70,15 +69,6 @@ def voucher_budget(ap: AssistanceParams, staff_usd: float) -> float:
     return cash * (1.0 - ap.share_prevention) * ap.share_vouchers
 
 
-def voucher_slots(ap: AssistanceParams, staff_usd: float, voucher_usd: float) -> int:
-    """How many hub vouchers the voucher line sustains: floor(yearly money / (12 * ``voucher_usd``)).
-
-    ``voucher_usd`` is the budgeted monthly cost of one voucher (``costs.long_term_subsidy_usd``); a
-    slot is taken from the award until the holder leaves the voucher (or the award lapses).
-    """
-    if voucher_usd <= 0:
-        return 0
-    return int(voucher_budget(ap, staff_usd) / (12.0 * voucher_usd) + 1e-9)
 
 
 class ServiceSystem:
@@ -94,8 +84,9 @@ class ServiceSystem:
             for m in members:
                 m.months_over = 0
         # Rent-assistance pots; "braided" holds child-welfare money braided in (partnership only).
-        self.funds = {"prevention": 0.0, "rehousing": 0.0, "braided": 0.0}
-        # Hub vouchers are rationed by slots (services.voucher_slots), not by a pot.
+        # "vouchers" pays the hub's long-term vouchers month by month (rationing.award_vouchers keeps a
+        # reserve of the committed subsidies before it awards another).
+        self.funds = {"prevention": 0.0, "rehousing": 0.0, "braided": 0.0, "vouchers": 0.0}
         self.graph = model.agency_network.G
         self.agency_by_kind: dict[str, list[Agency]] = {}
         for agency in model.agencies:

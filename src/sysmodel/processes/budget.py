@@ -53,6 +53,8 @@ class Budget(Process):
         held = np.flatnonzero(pop.hub_voucher & (pop.housing == SUBSIDIZED))
         paid = pop.rent[held] - due[held]
         pop.hub_voucher_usd[held] += paid
+        # From the voucher pot (rationing fills it monthly); holders are paid even if it runs short.
+        self.model.services.funds["vouchers"] -= float(paid.sum())
         self.spend("vouchers_usd", float(paid.sum()))
 
     def step(self, month: int) -> None:

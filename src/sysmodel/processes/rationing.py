@@ -31,10 +31,11 @@ from ..population import (
     REHOUSED,
     SHELTER,
     STABLE,
+    SUBSIDIZED,
     UNSHELTERED,
     lease_rent,
 )
-from ..services import budget_split, voucher_slots
+from ..services import budget_split, voucher_budget
 from ..targeting import calibrated_score
 from .base import PROCESSES, Process
 
@@ -174,6 +175,8 @@ class Rationing(Process):
         _, prevention, rehousing = budget_split(ap, self.params.costs.staff_usd)
         funds["prevention"] += prevention / 12.0
         funds["rehousing"] += rehousing / 12.0
+        vouchers = voucher_budget(ap, self.params.costs.staff_usd)
+        funds["vouchers"] += vouchers / 12.0
         with_coordinator = pop.coordinator >= 0
 
         # Prevention: hub clients behind or facing a filing, at most one award a year. An application
@@ -204,11 +207,8 @@ class Rationing(Process):
         homeless = (
             (pop.housing == SHELTER) | (pop.housing == DOUBLED_UP) | (pop.housing == UNSHELTERED)
         )
-        slots = voucher_slots(
-            ap, self.params.costs.staff_usd, self.params.costs.long_term_subsidy_usd
-        )
-        if slots > 0:
-            self.award_vouchers(month, slots, with_coordinator & homeless)
+        if vouchers > 0:
+            self.award_vouchers(month, with_coordinator & homeless)
 
         # Re-housing: hub clients in shelter or doubled up without an open award.
         eligible = with_coordinator & homeless & (pop.award_month == NEVER)
@@ -229,13 +229,36 @@ class Rationing(Process):
         pop.award_usd[funded] = committed
         pop.served_rehousing_month[funded] = month
 
-    def award_vouchers(self, month: int, slots: int, candidates: np.ndarray) -> None:
-        """Hub vouchers: the waiting list, in the rule's order, takes the slots that are free.
+    def expected_voucher_subsidy(self, rows: np.ndarray) -> np.ndarray:
+        """A voucher's expected monthly subsidy for the families in ``rows``: the expected rent of a
+        new lease less what the tenant pays (``budget.subsidized_rent_share_of_income`` of income)."""
+        tenant = self.params.budget.subsidized_rent_share_of_income * self.pop.income[rows]
+        rent = self.expected_rent(rows)
+        return rent - np.minimum(rent, tenant)
 
-        ``candidates`` are hub clients in shelter or doubled up; those without an open re-housing or
-        voucher award are on the waiting list (an application opens when a family becomes eligible and
-        closes when it is awarded or no longer eligible). A slot is taken from the award until the
-        holder leaves its voucher or the award lapses, so no more vouchers are ever out than ``slots``.
+    def committed_voucher_subsidies(self) -> float:
+        """The hub's monthly voucher commitments: holders' current subsidies (rent less the tenant's
+        share) and the expected subsidies of open awards still looking for a unit."""
+        pop = self.pop
+        held = np.flatnonzero(pop.hub_voucher & (pop.housing == SUBSIDIZED))
+        tenant = self.params.budget.subsidized_rent_share_of_income * pop.income[held]
+        holders = float((pop.rent[held] - np.minimum(pop.rent[held], tenant)).sum())
+        awarded = np.flatnonzero(pop.voucher_award_month != NEVER)
+        return holders + float(self.expected_voucher_subsidy(awarded).sum())
+
+    def award_vouchers(self, month: int, candidates: np.ndarray) -> None:
+        """Hub vouchers: the waiting list, in the rule's order, while the voucher pot can carry them.
+
+        ``candidates`` are hub clients without a home (shelter, doubled up, unsheltered); those without
+        an open re-housing or voucher award are on the waiting list (an application opens when a family
+        becomes eligible and closes when it is awarded or no longer eligible).
+
+        The voucher pot (``funds["vouchers"]``) receives the line's money every month and pays the
+        holders' subsidies (``budget``). A voucher commits its monthly subsidy for as long as it is
+        held, so a new one is awarded only while the pot still holds
+        ``assistance.voucher_reserve_months`` months of every committed subsidy (holders' current
+        subsidies, open awards' and the new ones' expected subsidies). Awards therefore grow until the
+        monthly subsidies match the line's monthly money: the line spends its budget, less the reserve.
         """
         pop = self.pop
         eligible = (
@@ -247,17 +270,16 @@ class Rationing(Process):
         pop.voucher_app_month[~eligible] = NEVER
         pop.voucher_app_month[eligible & (pop.voucher_app_month == NEVER)] = month
         rows = np.flatnonzero(eligible)
-        in_use = int(np.count_nonzero(pop.hub_voucher | (pop.voucher_award_month != NEVER)))
-        free = max(slots - in_use, 0)
         self.count("voucher_applicants", rows.size)
-        if rows.size == 0 or free == 0:
+        if rows.size == 0:
             return
         # The rule sees a year of the expected subsidy: the expected rent less the tenant's share.
-        tenant = self.params.budget.subsidized_rent_share_of_income * pop.income[rows]
-        rent = self.expected_rent(rows)
-        cost = 12.0 * (rent - np.minimum(rent, tenant))
+        cost = 12.0 * self.expected_voucher_subsidy(rows)
         order = self.ranked("rehousing", rows, pop.voucher_app_month[rows], cost, "order_vouchers")
-        funded = order[:free]
+        reserve = max(self.params.assistance.voucher_reserve_months, 1.0)
+        free = self.model.services.funds["vouchers"] / reserve - self.committed_voucher_subsidies()
+        monthly = self.expected_voucher_subsidy(order)
+        funded = order[np.cumsum(monthly) <= free + 1e-9]
         pop.voucher_award_month[funded] = month
         pop.voucher_app_month[funded] = NEVER
         self.count("voucher_awards", funded.size)
