@@ -638,7 +638,7 @@ def _compare_fields() -> dict[str, tuple[Field, ...]]:
         Field("scenario_file", "", "str", "the scenario file ('' if none)"),
         Field("run_id", "", "str", "the run's id in the result store (runs/)"),
         Field("<parameter>", "", "", "a parameter that differs between the arms (and time.months, "
-              "population.n_families), with this arm's value", pattern=r"[a-z_]+\.[a-z0-9_.]+"),
+              "population.n_families), with this arm's value (NaN: a capacity with no limit)", pattern=r"[a-z_]+\.[a-z0-9_.]+"),
         *(Field(o.name, o.unit, "float64", agg(o)) for o in OUTCOMES),
     )  # fmt: skip
     differences = (

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 import shutil
 import time
 import warnings
@@ -553,7 +554,11 @@ def _varying_inputs(scenarios: Sequence[Scenario]) -> dict[str, list[Any]]:
     out: dict[str, list[Any]] = {}
     for key in flats[0]:
         values = [f[key] for f in flats]
-        scalar = [v if isinstance(v, bool | int | float | str) else json.dumps(v) for v in values]
+        # A null capacity (no limit) is NaN, so a column of capacities stays numeric.
+        scalar = [
+            math.nan if v is None else v if isinstance(v, bool | int | float | str) else json.dumps(v)
+            for v in values
+        ]
         if key in ("time.months", "population.n_families") or len(set(map(str, scalar))) > 1:
             out[key] = scalar
     return out

@@ -32,7 +32,7 @@ TRAJECTORIES: tuple[tuple[str, str], ...] = (
     ("n_shelter", "families in shelter"),
     ("n_unsheltered", "families unsheltered"),
     ("shelter_queue", "families waiting for shelter"),
-    ("returns_within_24", "returns to shelter within 24 months of an exit"),
+    ("landlord_queue", "assisted households searching for a unit"),
     ("evictions", "evictions per month"),
     ("employment_rate", "employment rate"),
     ("mean_income_usd", "mean income (USD/month, 2024)"),
@@ -334,7 +334,10 @@ def _draw_trajectories(
     monthly: pd.DataFrame, panels: Sequence[tuple[str, str]] = TRAJECTORIES
 ) -> Figure:
     """The figure of :func:`trajectory_plot`, not yet saved."""
-    panels = [(c, t) for c, t in panels if c in monthly.columns]
+    # Panels with nothing to show (e.g. the shelter's queue when no arm limits shelter) are left out.
+    panels = [
+        (c, t) for c, t in panels if c in monthly.columns and monthly[c].fillna(0).ne(0).any()
+    ]
     arms = _arm_order(monthly["scenario"])
     reference = arms[0]
     reps = monthly["rep"].nunique()
