@@ -287,6 +287,16 @@ def test_the_voucher_line_spends_its_budget_less_the_reserve_and_books_the_subsi
     paid = families["hub_voucher_usd"].sum()
     assert paid > 0 and paid == pytest.approx(paid_all)
     assert monthly["cost_hub_vouchers_usd"].sum() == pytest.approx(paid)
+    # Each voucher is a spell of service from its award to its end, with the subsidy paid.
+    spells = model.spell_table()
+    vouchers = spells[spells["service"] == "hub_voucher"]
+    assert vouchers["amount_usd"].sum() == pytest.approx(paid)
+    recorded = vouchers[vouchers["start_month"] >= 0]
+    assert len(recorded) == monthly["voucher_awards"].sum()
+    ends = vouchers["end_reason"].value_counts()
+    assert ends["ended"] > 0 and ends["open"] > 0
+    assert ends.get("lapsed", 0) == monthly["voucher_awards_lapsed"].sum()
+    assert (vouchers["agency"] == "housing hub").all() or vouchers["agency"].notna().all()
     assert monthly["funds_vouchers_usd"].iloc[-1] <= months * yearly / 12.0
     pop = model.population
     held = pop.hub_voucher

@@ -27,7 +27,7 @@ ROLE_OF = {
     "financial_coaching": "financial",
     "rent_assistance_coordination": "coordinator",
 }
-AWARDS = ("prevention_award", "rehousing_award")
+AWARDS = ("prevention_award", "rehousing_award", "hub_voucher")  # named by the coordinator at award
 
 SPELL_RUN = {
     "population.n_families": 2_000,
@@ -41,6 +41,7 @@ SPELL_RUN = {
     "assistance.annual_budget_usd": 150_000.0,
     "assistance.share_prevention": 0.5,
     "assistance.prevention_max_months_rent": 3.0,
+    "assistance.share_vouchers": 0.2,  # hub vouchers are spells too
     "turnover.p_move_out_per_month": 0.02,
     "help_seeking.p_seek_help_behind_per_month": 0.3,
 }

@@ -486,7 +486,8 @@ SPELLS: tuple[Field, ...] = (
         USD,
         "float64",
         "awards only (NaN for staff spells): prevention paid; a re-housing award's final cost "
-        "(0 if withdrawn, lapsed or moved out; the commitment if still open; negative: a refund)",
+        "(0 if withdrawn, lapsed or moved out; the commitment if still open; negative: a refund); "
+        "a hub voucher's subsidy paid while recording (so far, if still open)",
     ),
 )
 assert tuple(f.name for f in SPELLS) == SPELL_COLUMNS, "SPELLS must follow spells.SPELL_COLUMNS"

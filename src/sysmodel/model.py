@@ -110,6 +110,7 @@ class SystemModel(Model):
         """Advance one month: every process in order, then record (after burn-in)."""
         if self.month >= 0 and not self.recording:
             self.population.start_recording()
+            self.spells.start_recording()
             self.recording = True
         pop = self.population
         housing_before = pop.housing.copy()

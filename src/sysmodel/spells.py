@@ -41,15 +41,16 @@ ROLE_SERVICE = {
     "financial": "financial_coaching",
     "coordinator": "rent_assistance_coordination",
 }
-SERVICES = (*ROLE_SERVICE.values(), "prevention_award", "rehousing_award")
+SERVICES = (*ROLE_SERVICE.values(), "prevention_award", "rehousing_award", "hub_voucher")
 # Why a spell ended. Staff spells: "completed" (coaching or financial coaching ran its course),
 # "lost_in_crisis" (a siloed coach lost a client whose housing broke down), "disengaged" (a coached
 # family out of work stopped coming), "closed" (the coordinator closed the case after months without
 # assistance). Awards: "paid" (prevention), "leased" (re-housing award used for a lease), "withdrawn"
 # (the family was housed some other way), "lapsed" (not used in time), "refunded" (a one-month row with
 # a negative amount: the unused months of a hub subsidy came back when the family lost or left its unit
-# early). Any spell: "moved_out" (the
-# family left the area), "open" (still running when the run ended).
+# early). Hub vouchers (from the award, through the lease, to the end of the voucher): "withdrawn" and
+# "lapsed" as awards, "ended" (the holder left the voucher, was filed on or lost the placement). Any
+# spell: "moved_out" (the family left the area), "open" (still running when the run ended).
 END_REASONS = (
     "completed",
     "lost_in_crisis",
@@ -62,6 +63,7 @@ END_REASONS = (
     "moved_out",
     "open",
     "refunded",
+    "ended",
 )
 SPELL_COLUMNS = (
     "family_id",
@@ -80,6 +82,7 @@ _SERVICE_ROLE = {
     **{service: role for role, service in ROLE_SERVICE.items()},
     "prevention_award": "coordinator",
     "rehousing_award": "coordinator",
+    "hub_voucher": "coordinator",
 }
 
 
@@ -105,7 +108,16 @@ class SpellRecorder:
 
     def __init__(self, n_rows: int):
         self.start_month = {role: np.full(n_rows, NEVER, dtype=np.int32) for role in ROLES}
+        # Hub vouchers: the award month, and the family's hub_voucher_usd then (the spell's amount is
+        # what was paid since).
+        self.voucher_start = np.full(n_rows, NEVER, dtype=np.int32)
+        self.voucher_paid = np.zeros(n_rows)
+        self.voucher_staff = np.full(n_rows, -1, dtype=np.int64)
         self._chunks: list[_Chunk] = []
+
+    def start_recording(self) -> None:
+        """Recording starts: the family records (``hub_voucher_usd``) restart from 0."""
+        self.voucher_paid[:] = 0.0
 
     # --- hooks the processes call --------------------------------------------------------------
     def start(self, role: str, rows: np.ndarray, month: int) -> None:
@@ -170,6 +182,30 @@ class SpellRecorder:
         at = np.full(rows.size, month)
         self._award_rows(pop, rows, "rehousing_award", at, month, "refunded", -np.asarray(usd))
 
+    def voucher_awarded(self, pop: Population, rows: np.ndarray, month: int) -> None:
+        """Hub vouchers awarded to ``rows``: their spells start, with the coordinator who had the case."""
+        self.voucher_start[rows] = month
+        self.voucher_paid[rows] = pop.hub_voucher_usd[rows]
+        self.voucher_staff[rows] = pop.coordinator[rows]
+
+    def voucher_ends(self, pop: Population, rows: np.ndarray, month: int, reason: str) -> None:
+        """The hub voucher spells of ``rows`` (those that have one) end; the amount is the subsidy paid."""
+        rows = rows[self.voucher_start[rows] != NEVER]
+        if rows.size and month >= 0:  # spells that ended in burn-in are not kept
+            self._chunks.append(self._voucher_chunk(pop, rows, month, reason))
+        self.voucher_start[rows] = NEVER
+
+    def _voucher_chunk(self, pop: Population, rows: np.ndarray, end: int, reason: str) -> _Chunk:
+        return _Chunk(
+            _SERVICE_CODE["hub_voucher"],
+            pop.fid[rows].copy(),
+            self.voucher_staff[rows].astype(np.int64),
+            self.voucher_start[rows].copy(),
+            np.full(rows.size, end, dtype=np.int32),
+            _REASON_CODE[reason],
+            pop.hub_voucher_usd[rows] - self.voucher_paid[rows],
+        )
+
     def move_out(self, pop: Population, rows: np.ndarray, month: int) -> None:
         """Families in ``rows`` leave the area: their open spells end ("moved_out")."""
         for role, (_, column) in ROLES.items():
@@ -178,6 +214,7 @@ class SpellRecorder:
             self.start_month[role][rows] = NEVER  # the row's newcomer starts with no spell
         awards = rows[pop.award_month[rows] != NEVER]
         self.award_ends(pop, awards, month, "moved_out", None)
+        self.voucher_ends(pop, rows, month, "moved_out")
 
     # --- the table -----------------------------------------------------------------------------
     def _open_chunks(self, pop: Population) -> list[_Chunk]:
@@ -208,6 +245,8 @@ class SpellRecorder:
                 pop.award_usd[rows].copy(),  # still committed, so still counted as spent
             )
         )
+        rows = np.flatnonzero(self.voucher_start != NEVER)
+        chunks.append(self._voucher_chunk(pop, rows, NEVER, "open"))
         return chunks
 
     def table(self, model: SystemModel) -> pd.DataFrame:
@@ -242,7 +281,11 @@ class SpellRecorder:
             members = system.staff[_SERVICE_ROLE[name]]
             uids = np.array([m.unique_id for m in members] + [-1], dtype=np.int64)
             # Awards belong to the hub even if no coordinator is known.
-            none = hub[0].label if hub and name.endswith("_award") else None
+            none = (
+                hub[0].label
+                if hub and name in ("prevention_award", "rehousing_award", "hub_voucher")
+                else None
+            )
             labels = np.array([m.agency.label for m in members] + [none], dtype=object)
             here = service == code
             staff_id[here] = uids[staff[here]]

@@ -172,7 +172,9 @@ class Housing(Process):
         pop.hub_subsidy[lost_subsidy | rrh_ends | rrh] = False
         pop.hub_subsidy_usd[lost_subsidy | rrh_ends | rrh] = 0.0
         # A hub voucher ends with its holder's filing or exit; the slot goes to the waiting list.
-        pop.hub_voucher[lost_subsidy | voucher_ends] = False
+        ended = np.flatnonzero((lost_subsidy | voucher_ends) & pop.hub_voucher)
+        self.model.spells.voucher_ends(pop, ended, month, "ended")
+        pop.hub_voucher[ended] = False
         pop.subsidy_left[rrh] = hp.rrh_subsidy_months
         pop.subsidy_share[rrh] = hp.rrh_subsidy_share
         leases = du_exit | to_own | rrh | voucher

@@ -120,7 +120,8 @@ class Placements(Process):
         pop.subsidy_share[rows] = 0.0
         pop.hub_subsidy[rows] = False
         pop.hub_subsidy_usd[rows] = 0.0
-        pop.hub_voucher[rows] = False  # the slot is free for the next family on the waiting list
+        self.model.spells.voucher_ends(pop, rows[pop.hub_voucher[rows]], month, "ended")
+        pop.hub_voucher[rows] = False  # its subsidy no longer counts against the voucher pot
         pop.assisted_lease_month[rows] = NEVER
 
     def send_to_shelter(self, rows: np.ndarray, month: int) -> np.ndarray:

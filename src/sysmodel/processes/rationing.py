@@ -281,5 +281,6 @@ class Rationing(Process):
         monthly = self.expected_voucher_subsidy(order)
         funded = order[np.cumsum(monthly) <= free + 1e-9]
         pop.voucher_award_month[funded] = month
+        self.model.spells.voucher_awarded(pop, funded, month)
         pop.voucher_app_month[funded] = NEVER
         self.count("voucher_awards", funded.size)

@@ -245,6 +245,7 @@ class Services(Process):
         )
         # A family housed some other way no longer needs its voucher: the slot is freed.
         withdrawn = open_award & ~homeless
+        self.model.spells.voucher_ends(pop, np.flatnonzero(withdrawn), month, "withdrawn")
         pop.voucher_award_month[withdrawn] = NEVER
         self.count("voucher_awards_withdrawn", withdrawn.sum())
         searching = open_award & homeless
@@ -279,5 +280,6 @@ class Services(Process):
         lapsed = (pop.voucher_award_month != NEVER) & (
             month - pop.voucher_award_month >= ap.award_expiry_months
         )
+        self.model.spells.voucher_ends(pop, np.flatnonzero(lapsed), month, "lapsed")
         pop.voucher_award_month[lapsed] = NEVER
         self.count("voucher_awards_lapsed", lapsed.sum())
