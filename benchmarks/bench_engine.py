@@ -38,6 +38,8 @@ import sys
 import time
 from pathlib import Path
 
+import yaml
+
 HERE = Path(__file__).resolve().parent
 SEED = 1
 
@@ -47,7 +49,9 @@ def _peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
-def worker(kind: str, families: int, months: int, repeats: int, pin: bool) -> dict:
+def worker(
+    kind: str, families: int, months: int, repeats: int, pin: bool, sets: list[str] = ()
+) -> dict:
     """Build and run one model ``repeats`` times in this process; return timings and peak memory."""
     if pin:
         cpu = min(os.sched_getaffinity(0))
@@ -59,6 +63,9 @@ def worker(kind: str, families: int, months: int, repeats: int, pin: bool) -> di
     from sysmodel.params import FAMILY_SCHEDULE
 
     overrides = {"population.n_families": families, "time.months": months}
+    for item in sets:  # --set KEY=VALUE (YAML value), e.g. capacity.shelter_units_per_1000_families=5
+        key, _, value = item.partition("=")
+        overrides[key] = yaml.safe_load(value)
     if kind != "services":
         # Engine and reference are compared on the family dynamics (the reference has no services);
         # "services" times the full default model, service system included.
@@ -111,7 +118,9 @@ def worker(kind: str, families: int, months: int, repeats: int, pin: bool) -> di
     }
 
 
-def run_case(kind: str, families: int, months: int, repeats: int, pin: bool) -> dict:
+def run_case(
+    kind: str, families: int, months: int, repeats: int, pin: bool, sets: list[str] = ()
+) -> dict:
     """Run one case in a fresh subprocess and return its result."""
     cmd = [
         sys.executable,
@@ -127,6 +136,8 @@ def run_case(kind: str, families: int, months: int, repeats: int, pin: bool) -> 
     ]
     if not pin:
         cmd.append("--no-pin")
+    for item in sets:
+        cmd += ["--set", item]
     out = subprocess.run(cmd, capture_output=True, text=True, check=False)
     if out.returncode != 0:
         raise RuntimeError(f"{kind} at {families} families failed:\n{out.stderr}")
@@ -180,13 +191,25 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeats", type=int, default=3, help="engine runs per size (median)")
     ap.add_argument("--out", type=Path, default=HERE / "out" / "bench.json")
     ap.add_argument("--no-pin", action="store_true", help="do not pin workers to one CPU")
+    ap.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a parameter in every case, e.g. --set "
+        "capacity.shelter_units_per_1000_families=5 (repeatable)",
+    )
     ap.add_argument("--worker", choices=["engine", "reference", "services"], help=argparse.SUPPRESS)
     ap.add_argument("--families", type=int, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     pin = not args.no_pin
 
     if args.worker:
-        print(json.dumps(worker(args.worker, args.families, args.months, args.repeats, pin)))
+        print(
+            json.dumps(
+                worker(args.worker, args.families, args.months, args.repeats, pin, args.set)
+            )
+        )
         return 0
 
     info = machine_info()
@@ -207,13 +230,19 @@ def main(argv: list[str] | None = None) -> int:
         f"engine median of {args.repeats} runs, reference 1 run; peak MB = growth of ru_maxrss "
         "from before construction to the end of the run"
     )
+    if args.set:
+        print(f"set      {' '.join(args.set)}")
     print()
 
     results = []
     for n in args.sizes:
-        eng = run_case("engine", n, args.months, args.repeats, pin)
-        ref = run_case("reference", n, args.months, 1, pin) if n <= args.reference_max else None
-        svc = run_case("services", n, args.months, args.repeats, pin)
+        eng = run_case("engine", n, args.months, args.repeats, pin, args.set)
+        ref = (
+            run_case("reference", n, args.months, 1, pin, args.set)
+            if n <= args.reference_max
+            else None
+        )
+        svc = run_case("services", n, args.months, args.repeats, pin, args.set)
         results.append({"families": n, "engine": eng, "reference": ref, "services": svc})
 
     header = (
