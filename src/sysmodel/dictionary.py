@@ -240,8 +240,9 @@ MONTHLY: tuple[Field, ...] = (
     _during("vouchers_issued_from_queue", "families",
             "status-quo vouchers issued to families on the voucher waiting list"),
     _during("landlord_turned_away", "families",
-            "status-quo placements (RRH or voucher) that found no unit this month because more "
-            "assisted households searched than landlords offered units"),
+            "assisted searches (status-quo RRH or voucher, hub re-housing or voucher awards) that "
+            "would have leased a unit this month but found none, because more assisted households "
+            "searched than landlords offered units"),
     *(f for q, who in (("shelter", "families on the shelter's waiting list (doubled up or unsheltered)"),
                        ("landlord", "assisted households searching for a unit (status-quo RRH or "
                                     "voucher matches, hub re-housing and hub voucher awards)"),

@@ -168,9 +168,12 @@ class Services(Process):
         )
         # Landlords' units shared by every assisted search this month (capacity; 1 with no limit).
         acceptance = self.model.capacity.landlord_acceptance(month)
+        u = self.uniform("lease_up")
         if acceptance < 1.0:
+            # Found a landlord but no unit was free this month: counted as turned away.
+            self.count("landlord_turned_away", (searching & (u < p) & (u >= p * acceptance)).sum())
             p = p * acceptance
-        leased = np.flatnonzero(searching & (self.uniform("lease_up") < p))
+        leased = np.flatnonzero(searching & (u < p))
         if leased.size:
             pp = self.params.population
             median = self.params.housing.rent_market_multiplier * pp.rent_median_usd
@@ -257,9 +260,12 @@ class Services(Process):
         )
         # Landlords' units shared by every assisted search this month (capacity; 1 with no limit).
         acceptance = self.model.capacity.landlord_acceptance(month)
+        u = self.uniform("voucher_lease_up")
         if acceptance < 1.0:
+            # Found a landlord but no unit was free this month: counted as turned away.
+            self.count("landlord_turned_away", (searching & (u < p) & (u >= p * acceptance)).sum())
             p = p * acceptance
-        leased = np.flatnonzero(searching & (self.uniform("voucher_lease_up") < p))
+        leased = np.flatnonzero(searching & (u < p))
         if leased.size:
             pp = self.params.population
             median = self.params.housing.rent_market_multiplier * pp.rent_median_usd
