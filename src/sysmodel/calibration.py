@@ -3,10 +3,12 @@
 Three pieces, each usable on its own:
 
 - :data:`TARGETS`: the public patterns with their ranges and sources (eviction filing and eviction rates,
-  the Culhane et al. 2007 shelter-use typology), plus plausibility checks a planner would look at (share
-  of renters behind on rent, employment rate of main earners).
+  the Culhane et al. 2007 shelter-use typology, returns to homelessness within 24 months of an exit to
+  permanent housing from HUD's System Performance Measures), plus plausibility checks a planner would
+  look at (share of renters behind on rent, employment rate of main earners).
 - :func:`calibration_metrics`: runs the model on fixed seeds and measures every target the same way the
-  data were measured; :func:`classify_shelter_use` is the Culhane classifier it uses.
+  data were measured; :func:`classify_shelter_use` is the Culhane classifier it uses, and
+  :func:`spm_returns` measures returns to homelessness (HUD SPM 2) from the run's housing history.
 - :func:`search`: a two-step search over :data:`FREE_PARAMETERS` (a Latin-hypercube screen, then
   block-wise Nelder-Mead polishing) that minimises :func:`calibration_loss` over a few seeds with common
   random numbers. ``sysmodel calibrate`` runs it; ``docs/calibration.md`` records the result.
@@ -29,6 +31,7 @@ import numpy as np
 from .model import SystemModel
 from .params import Params
 from .population import HOUSED_PAYING, SHELTER, UNEMPLOYED, state_mask
+from .spm import RETURN_WINDOWS, spm_measures
 
 __all__ = [
     "Target",
@@ -42,6 +45,7 @@ __all__ = [
     "classify_shelter_use",
     "shelter_use_shares",
     "first_time_cohort",
+    "spm_returns",
     "calibration_metrics",
     "evaluate",
     "calibration_loss",
@@ -63,6 +67,11 @@ __all__ = [
 
 _SRC_EVICTION_LAB = "Eviction Lab; Gromis et al. 2022, PNAS 119(21)"
 _SRC_CULHANE = "Culhane et al. 2007, Housing Policy Debate 18(1)"
+_SRC_SPM = (
+    "HUD System Performance Measures data, FY2015-2019 (public CoC-level data): the median Continuum "
+    "of Care reports about 17% of exits to permanent housing returning to homelessness within 24 "
+    "months (10th-90th percentile of CoCs about 8-28%)"
+)
 _LEASE = state_mask(HOUSED_PAYING)
 
 
@@ -134,6 +143,13 @@ TARGETS: tuple[Target, ...] = (
         0.60,
         "share of the cohort's shelter months",
         f"{_SRC_CULHANE}: long stayers use about half of the shelter days (tolerance +-0.10 ours)",
+    ),
+    Target(
+        "returns_within_24",
+        0.13,
+        0.21,
+        "share of exits to permanent housing followed 24 months",
+        f"{_SRC_SPM}; the range (median +-0.04) is our tolerance, narrower than the spread of CoCs",
     ),
     Target(
         "share_renters_behind",
@@ -394,6 +410,10 @@ def calibration_metrics(
       :func:`classify_shelter_use`).
     - ``share_renters_behind``: renter households owing rent at a month's end, averaged over months.
     - ``employment_rate``: main earners employed at a month's end, averaged over months.
+    - ``returns_within_24`` (a target), ``returns_within_12`` and ``returns_within_6`` (reported, not
+      fitted): HUD SPM 2 returns to homelessness after exits to permanent housing, measured on the
+      run's own housing history (:func:`spm_returns`), with the counts ``exits_followed_*`` and
+      ``returned_within_*`` they come from.
     - diagnostics (not targets): shelter entries per 1,000 families a year, the first-time share of
       entries, filings per eviction, mean families in shelter and doubled up.
     """
@@ -451,7 +471,32 @@ def calibration_metrics(
         ),
         "mean_families_in_shelter": float(monthly["n_shelter"].mean()),
         "mean_families_doubled_up": float(monthly["n_doubled_up"].mean()),
+        **spm_returns(model.housing_table(), months),
     }
+    return out
+
+
+def spm_returns(housing: Any, months: int) -> dict[str, float]:
+    """Returns to homelessness after exits to permanent housing, HUD SPM 2 style, from a housing history.
+
+    Reads :func:`sysmodel.spm.spm_measures` (measure 2, route ``all``): exits from shelter (or
+    unsheltered) to a lease of the family's own, with or without a subsidy, and whether the family is
+    homeless again (a shelter or unsheltered spell; doubling up is not a return) within 6, 12 and 24
+    months. Only exits followed for the whole window count (exits in recorded months 0 to
+    ``months - 1 - w``; a family that left the area before the window ended and had not returned is
+    dropped). For each window ``w``: ``returns_within_{w}`` (share, NaN with no exit followed),
+    ``returned_within_{w}`` and ``exits_followed_{w}`` (counts, which :func:`evaluate` pools over seeds).
+    """
+    spm = spm_measures(housing, months)
+    spm2 = spm[(spm["measure"] == "2") & (spm["route"] == "all")]
+    value = dict(zip(spm2["statistic"], spm2["value"], strict=True))
+    out: dict[str, float] = {}
+    for w in RETURN_WINDOWS:
+        n = float(value[f"exits_followed_{w}m"])
+        r = float(value[f"returned_within_{w}m"])
+        out[f"returns_within_{w}"] = r / n if n > 0 else math.nan
+        out[f"returned_within_{w}"] = r
+        out[f"exits_followed_{w}"] = n
     return out
 
 
@@ -471,6 +516,12 @@ def _mean_metrics(runs: Sequence[dict[str, float]]) -> dict[str, float]:
         for k in ("share_temporary", "share_episodic", "share_long_stay"):
             out[k] = float(np.dot(sizes, [r[k] for r in runs]) / sizes.sum())
     out["cohort_families"] = float(sizes.sum())
+    # Returns: the seeds' exits pooled into one set of exits (counts add up).
+    for w in RETURN_WINDOWS:
+        n = float(sum(r[f"exits_followed_{w}"] for r in runs))
+        k = float(sum(r[f"returned_within_{w}"] for r in runs))
+        out[f"exits_followed_{w}"], out[f"returned_within_{w}"] = n, k
+        out[f"returns_within_{w}"] = k / n if n > 0 else math.nan
     return out
 
 
@@ -483,6 +534,8 @@ def calibration_loss(metrics: dict[str, float], targets: Sequence[Target] = TARG
     loss = 0.0
     for t in targets:
         x = metrics[t.metric]
+        if not math.isfinite(x):  # not measurable (e.g. no exit followed 24 months): far outside
+            x = t.lo - 10.0 * (t.hi - t.lo)
         centre = (x - 0.5 * (t.lo + t.hi)) / (t.hi - t.lo)
         loss += t.weight * (t.distance(x) ** 2 + 0.05 * centre**2)
     return float(loss)
