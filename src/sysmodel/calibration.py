@@ -39,6 +39,7 @@ __all__ = [
     "FreeParameter",
     "FREE_PARAMETERS",
     "ENGINE_DEFAULTS",
+    "PLACEMENT_STARTING_VALUES",
     "BLOCKS",
     "CALIBRATION_SEEDS",
     "ShelterUse",
@@ -259,9 +260,43 @@ FREE_PARAMETERS: tuple[FreeParameter, ...] = (
         0.3,
         "free: set by shelter entries and the episodic share",
     ),
+    # Block 3: assisted placements that break down soon after lease-up (the placements process), which
+    # set returns to homelessness within 24 months of an exit to permanent housing (HUD SPM 2).
+    FreeParameter(
+        "housing.p_placement_conflict_per_month",
+        0.0,
+        0.02,
+        "HUD RRH for Homeless Families Demonstration (Finkel et al., Abt 2016): 10% of families "
+        "returned to homelessness within 12 months of the end of RRH; 0.02 a month breaks ~22% of "
+        "placements a year, about twice that, since not every breakdown ends in shelter",
+    ),
+    FreeParameter(
+        "housing.p_nonrenewal_at_lease_end",
+        0.0,
+        0.3,
+        "RRHD evaluation (Abt 2016): 76% of families moved at least once in the 12 months after RRH "
+        "ended, not all involuntarily; a non-renewal at up to ~1 in 3 anniversaries stays well below",
+    ),
+    FreeParameter(
+        "housing.p_breakdown_per_unit_rent_burden_per_month",
+        0.0,
+        0.2,
+        "Family Options Study (Gubits et al. 2015/2016): short-term rapid re-housing did not reduce "
+        "later homelessness against usual care, long-term subsidies did; a family paying 100% of "
+        "income in rent once its subsidy ends breaks down at up to 0.1 a month (excess 0.5 x 0.2)",
+    ),
+    FreeParameter(
+        "housing.share_breakdowns_to_shelter",
+        0.1,
+        0.6,
+        "HUD AHAR 2020: ~25-35% of families entering shelter come from their own rental; RRHD: most "
+        "moves after RRH do not end in homelessness, so most breakdowns double up first",
+    ),
 )
-# The engine's values of the free parameters before calibration (commit 47fbfe2): the first search
-# started here, and ``sysmodel calibrate --from-engine-defaults`` starts here again.
+# The engine's values of the free parameters before calibration: blocks 1 and 2 as in commit 47fbfe2
+# (the first search started there); block 3 as shipped with the placements process (commit 0f75aec,
+# before its calibration): the three hazards off (0) and share_breakdowns_to_shelter 0.3.
+# ``sysmodel calibrate --from-engine-defaults`` starts here.
 ENGINE_DEFAULTS: dict[str, float] = {
     "housing.p_filing_per_month_behind": 0.05,
     "housing.p_case_decided_per_month": 0.6,
@@ -273,10 +308,22 @@ ENGINE_DEFAULTS: dict[str, float] = {
     "housing.share_shelter_exits_to_doubled_up": 0.3,
     "housing.p_doubled_up_exit_per_month": 0.08,
     "help_seeking.p_seek_help_doubled_up_per_month": 0.15,
+    "housing.p_placement_conflict_per_month": 0.0,
+    "housing.p_nonrenewal_at_lease_end": 0.0,
+    "housing.p_breakdown_per_unit_rent_burden_per_month": 0.0,
+    "housing.share_breakdowns_to_shelter": 0.3,
+}
+# The starting values the parameter descriptions suggest for block 3 (params.py), before calibration.
+PLACEMENT_STARTING_VALUES: dict[str, float] = {
+    "housing.p_placement_conflict_per_month": 0.005,
+    "housing.p_nonrenewal_at_lease_end": 0.10,
+    "housing.p_breakdown_per_unit_rent_burden_per_month": 0.05,
+    "housing.share_breakdowns_to_shelter": 0.3,
 }
 BLOCKS: tuple[tuple[str, ...], ...] = (
     tuple(p.path for p in FREE_PARAMETERS[:4]),
-    tuple(p.path for p in FREE_PARAMETERS[4:]),
+    tuple(p.path for p in FREE_PARAMETERS[4:10]),
+    tuple(p.path for p in FREE_PARAMETERS[10:]),
 )
 # Fixed seeds: every candidate is run on the same seeds (common random numbers), so differences between
 # candidates are differences of parameters, not of luck.
@@ -609,13 +656,15 @@ def search(
     workers: int = 2,
     sample_seed: int = 20240601,
     start_at: dict[str, float] | None = None,
+    blocks: Sequence[int] | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> SearchResult:
     """Search the free parameters for the smallest :func:`calibration_loss`, block by block.
 
-    The free parameters fall in two nearly separable blocks (:data:`BLOCKS`): block 1 (budget, filing,
-    case outcomes, informal moves) sets the eviction rates and the share behind on rent; block 2 (shelter
-    exits, high barriers, returns) sets the Culhane typology. So:
+    The free parameters fall in three nearly separable blocks (:data:`BLOCKS`): block 1 (filing, case
+    outcomes, informal moves) sets the eviction rates; block 2 (shelter exits, high barriers, doubled-up
+    spells and help seeking) sets the Culhane typology; block 3 (placement breakdowns) sets returns to
+    homelessness after exits to permanent housing. So:
 
     1. **Screen**: starting from the current defaults, for each block in turn, ``n_screen``
        Latin-hypercube points over that block's search boxes (other parameters at the best so far),
@@ -627,7 +676,9 @@ def search(
 
     The search starts from the current defaults, or from ``start_at`` (e.g. :data:`ENGINE_DEFAULTS`,
     the uncalibrated values it was first run from). Every evaluation runs the same ``seeds`` (common
-    random numbers). ``progress(done, total)`` is
+    random numbers). ``blocks`` picks the blocks to search by number (1, 2, 3 as in
+    docs/calibration.md; default all); the others stay at their start values. A block's screen uses
+    the same Latin hypercube whichever blocks are searched. ``progress(done, total)`` is
     called after each evaluation; ``total`` is an upper bound (Nelder-Mead may stop early).
     Everything is deterministic given the arguments.
     """
@@ -640,7 +691,11 @@ def search(
     defaults = Params().flat()
     paths = [p.path for p in FREE_PARAMETERS]
     spec = {p.path: p for p in FREE_PARAMETERS}
-    total = 1 + len(BLOCKS) * n_screen + rounds * len(BLOCKS) * polish_evals + 1
+    numbers = sorted(set(blocks)) if blocks is not None else list(range(1, len(BLOCKS) + 1))
+    if not numbers or any(not 1 <= b <= len(BLOCKS) for b in numbers):
+        raise ValueError(f"blocks must be numbers from 1 to {len(BLOCKS)}, got {blocks!r}")
+    searched = [(b - 1, BLOCKS[b - 1]) for b in numbers]
+    total = 1 + len(searched) * n_screen + rounds * len(searched) * polish_evals + 1
     done = 0
     history: list[dict[str, Any]] = []
     cache: dict[tuple[float, ...], float] = {}
@@ -669,7 +724,7 @@ def search(
         best_loss = start_metrics["loss"]
 
         # 1. Screen each block with a Latin hypercube over its boxes.
-        for k, block in enumerate(BLOCKS):
+        for k, block in searched:
             sampler = qmc.LatinHypercube(d=len(block), seed=sample_seed + k)
             points = [_with_block(best, block, row) for row in sampler.random(n_screen)]
             losses = [m["loss"] for m in run_many(points)]
@@ -679,7 +734,7 @@ def search(
 
         # 2. Polish: bounded Nelder-Mead in each block's unit box, the other block held fixed.
         for _ in range(rounds):
-            for block in BLOCKS:
+            for _k, block in searched:
                 anchor = dict(best)
 
                 def objective(
