@@ -732,7 +732,7 @@ def search(
             if losses[i_best] < best_loss:
                 best, best_loss = points[i_best], losses[i_best]
 
-        # 2. Polish: bounded Nelder-Mead in each block's unit box, the other block held fixed.
+        # 2. Polish: bounded Nelder-Mead in each block's unit box, the other blocks held fixed.
         for _ in range(rounds):
             for _k, block in searched:
                 anchor = dict(best)
