@@ -190,7 +190,7 @@ def test_unsheltered_families_double_up_at_their_rate():
         "capacity.p_unsheltered_to_doubled_up_per_month": p,
         "capacity.voucher_stock_per_1000_families": None,  # no voucher lease-up competes
         "turnover.p_move_out_per_month": 0.0,  # the unsheltered at a month end are at risk next month
-        "population.n_families": 8_000,
+        "population.n_families": 16_000,
         "time.burn_in_months": 0,
         "time.months": 60,
     }

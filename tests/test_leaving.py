@@ -27,12 +27,19 @@ from sysmodel.services import budget_split, voucher_budget
 
 N = 20_000
 QUIET = {**ECONOMY_OFF, **HOUSING_OFF, "population.groups": ONE_GROUP}
+# The three breakdown hazards off (they are calibrated and on by default, docs/calibration.md): each
+# test below switches on only the hazard it checks.
+HAZARDS_OFF = {
+    "housing.p_placement_conflict_per_month": 0.0,
+    "housing.p_nonrenewal_at_lease_end": 0.0,
+    "housing.p_breakdown_per_unit_rent_burden_per_month": 0.0,
+}
 
 
 def placed(overrides: dict, n: int = N, seed: int = 5, state: int = STABLE) -> SystemModel:
     """``n`` families placed by assistance last month (month 0 is the first month), in ``state``,
     paying a rent of 30% of income (below the burden threshold) and owing nothing."""
-    model = build_model({**QUIET, **overrides}, ["placements"], n=n, seed=seed)
+    model = build_model({**QUIET, **HAZARDS_OFF, **overrides}, ["placements"], n=n, seed=seed)
     skip_to(model, 0)  # recording starts now, so the records set below stay
     pop = model.population
     pop.housing[:] = state
@@ -45,11 +52,10 @@ def placed(overrides: dict, n: int = N, seed: int = 5, state: int = STABLE) -> S
     return model
 
 
-def test_hazards_are_off_by_default_and_draw_nothing():
+def test_with_the_hazards_off_the_process_draws_nothing():
     hp = Params().housing
-    assert hp.p_placement_conflict_per_month == 0.0
-    assert hp.p_nonrenewal_at_lease_end == 0.0
-    assert hp.p_breakdown_per_unit_rent_burden_per_month == 0.0
+    # On by default since the calibration to HUD SPM 2 returns (docs/calibration.md, fifth pass).
+    assert hp.p_placement_conflict_per_month > 0.0
     assert Params().assistance.share_vouchers == 0.0
     model = placed({}, n=500)
     model.step()

@@ -140,6 +140,10 @@ def homogeneous_params(
             "help_seeking.engagement_loss_per_intake": 0.0,
             "help_seeking.engagement_recovery_per_month": 0.0,
             "turnover.p_move_out_per_month": 0.0,
+            # Placement breakdowns are not in the chain (calibrated and on by default).
+            "housing.p_placement_conflict_per_month": 0.0,
+            "housing.p_nonrenewal_at_lease_end": 0.0,
+            "housing.p_breakdown_per_unit_rent_burden_per_month": 0.0,
             "schedule.processes": FAMILY_SCHEDULE,  # the housing chain without services
         }
     )

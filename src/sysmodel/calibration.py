@@ -3,10 +3,12 @@
 Three pieces, each usable on its own:
 
 - :data:`TARGETS`: the public patterns with their ranges and sources (eviction filing and eviction rates,
-  the Culhane et al. 2007 shelter-use typology), plus plausibility checks a planner would look at (share
-  of renters behind on rent, employment rate of main earners).
+  the Culhane et al. 2007 shelter-use typology, returns to homelessness within 24 months of an exit to
+  permanent housing from HUD's System Performance Measures), plus plausibility checks a planner would
+  look at (share of renters behind on rent, employment rate of main earners).
 - :func:`calibration_metrics`: runs the model on fixed seeds and measures every target the same way the
-  data were measured; :func:`classify_shelter_use` is the Culhane classifier it uses.
+  data were measured; :func:`classify_shelter_use` is the Culhane classifier it uses, and
+  :func:`spm_returns` measures returns to homelessness (HUD SPM 2) from the run's housing history.
 - :func:`search`: a two-step search over :data:`FREE_PARAMETERS` (a Latin-hypercube screen, then
   block-wise Nelder-Mead polishing) that minimises :func:`calibration_loss` over a few seeds with common
   random numbers. ``sysmodel calibrate`` runs it; ``docs/calibration.md`` records the result.
@@ -29,6 +31,7 @@ import numpy as np
 from .model import SystemModel
 from .params import Params
 from .population import HOUSED_PAYING, SHELTER, UNEMPLOYED, state_mask
+from .spm import RETURN_WINDOWS, spm_measures
 
 __all__ = [
     "Target",
@@ -36,12 +39,14 @@ __all__ = [
     "FreeParameter",
     "FREE_PARAMETERS",
     "ENGINE_DEFAULTS",
+    "PLACEMENT_STARTING_VALUES",
     "BLOCKS",
     "CALIBRATION_SEEDS",
     "ShelterUse",
     "classify_shelter_use",
     "shelter_use_shares",
     "first_time_cohort",
+    "spm_returns",
     "calibration_metrics",
     "evaluate",
     "calibration_loss",
@@ -63,6 +68,11 @@ __all__ = [
 
 _SRC_EVICTION_LAB = "Eviction Lab; Gromis et al. 2022, PNAS 119(21)"
 _SRC_CULHANE = "Culhane et al. 2007, Housing Policy Debate 18(1)"
+_SRC_SPM = (
+    "HUD System Performance Measures data, FY2015-2019 (public CoC-level data): the median Continuum "
+    "of Care reports about 17% of exits to permanent housing returning to homelessness within 24 "
+    "months (10th-90th percentile of CoCs about 8-28%)"
+)
 _LEASE = state_mask(HOUSED_PAYING)
 
 
@@ -134,6 +144,13 @@ TARGETS: tuple[Target, ...] = (
         0.60,
         "share of the cohort's shelter months",
         f"{_SRC_CULHANE}: long stayers use about half of the shelter days (tolerance +-0.10 ours)",
+    ),
+    Target(
+        "returns_within_24",
+        0.13,
+        0.21,
+        "share of exits to permanent housing followed 24 months",
+        f"{_SRC_SPM}; the range (median +-0.04) is our tolerance, narrower than the spread of CoCs",
     ),
     Target(
         "share_renters_behind",
@@ -243,9 +260,43 @@ FREE_PARAMETERS: tuple[FreeParameter, ...] = (
         0.3,
         "free: set by shelter entries and the episodic share",
     ),
+    # Block 3: assisted placements that break down soon after lease-up (the placements process), which
+    # set returns to homelessness within 24 months of an exit to permanent housing (HUD SPM 2).
+    FreeParameter(
+        "housing.p_placement_conflict_per_month",
+        0.0,
+        0.02,
+        "HUD RRH for Homeless Families Demonstration (Finkel et al., Abt 2016): 10% of families "
+        "returned to homelessness within 12 months of the end of RRH; 0.02 a month breaks ~22% of "
+        "placements a year, about twice that, since not every breakdown ends in shelter",
+    ),
+    FreeParameter(
+        "housing.p_nonrenewal_at_lease_end",
+        0.0,
+        0.3,
+        "RRHD evaluation (Abt 2016): 76% of families moved at least once in the 12 months after RRH "
+        "ended, not all involuntarily; a non-renewal at up to ~1 in 3 anniversaries stays well below",
+    ),
+    FreeParameter(
+        "housing.p_breakdown_per_unit_rent_burden_per_month",
+        0.0,
+        0.2,
+        "Family Options Study (Gubits et al. 2015/2016): short-term rapid re-housing did not reduce "
+        "later homelessness against usual care, long-term subsidies did; a family paying 100% of "
+        "income in rent once its subsidy ends breaks down at up to 0.1 a month (excess 0.5 x 0.2)",
+    ),
+    FreeParameter(
+        "housing.share_breakdowns_to_shelter",
+        0.1,
+        0.6,
+        "HUD AHAR 2020: ~25-35% of families entering shelter come from their own rental; RRHD: most "
+        "moves after RRH do not end in homelessness, so most breakdowns double up first",
+    ),
 )
-# The engine's values of the free parameters before calibration (commit 47fbfe2): the first search
-# started here, and ``sysmodel calibrate --from-engine-defaults`` starts here again.
+# The engine's values of the free parameters before calibration: blocks 1 and 2 as in commit 47fbfe2
+# (the first search started there); block 3 as shipped with the placements process (commit 0f75aec,
+# before its calibration): the three hazards off (0) and share_breakdowns_to_shelter 0.3.
+# ``sysmodel calibrate --from-engine-defaults`` starts here.
 ENGINE_DEFAULTS: dict[str, float] = {
     "housing.p_filing_per_month_behind": 0.05,
     "housing.p_case_decided_per_month": 0.6,
@@ -257,10 +308,22 @@ ENGINE_DEFAULTS: dict[str, float] = {
     "housing.share_shelter_exits_to_doubled_up": 0.3,
     "housing.p_doubled_up_exit_per_month": 0.08,
     "help_seeking.p_seek_help_doubled_up_per_month": 0.15,
+    "housing.p_placement_conflict_per_month": 0.0,
+    "housing.p_nonrenewal_at_lease_end": 0.0,
+    "housing.p_breakdown_per_unit_rent_burden_per_month": 0.0,
+    "housing.share_breakdowns_to_shelter": 0.3,
+}
+# The starting values the parameter descriptions suggest for block 3 (params.py), before calibration.
+PLACEMENT_STARTING_VALUES: dict[str, float] = {
+    "housing.p_placement_conflict_per_month": 0.005,
+    "housing.p_nonrenewal_at_lease_end": 0.10,
+    "housing.p_breakdown_per_unit_rent_burden_per_month": 0.05,
+    "housing.share_breakdowns_to_shelter": 0.3,
 }
 BLOCKS: tuple[tuple[str, ...], ...] = (
     tuple(p.path for p in FREE_PARAMETERS[:4]),
-    tuple(p.path for p in FREE_PARAMETERS[4:]),
+    tuple(p.path for p in FREE_PARAMETERS[4:10]),
+    tuple(p.path for p in FREE_PARAMETERS[10:]),
 )
 # Fixed seeds: every candidate is run on the same seeds (common random numbers), so differences between
 # candidates are differences of parameters, not of luck.
@@ -394,6 +457,10 @@ def calibration_metrics(
       :func:`classify_shelter_use`).
     - ``share_renters_behind``: renter households owing rent at a month's end, averaged over months.
     - ``employment_rate``: main earners employed at a month's end, averaged over months.
+    - ``returns_within_24`` (a target), ``returns_within_12`` and ``returns_within_6`` (reported, not
+      fitted): HUD SPM 2 returns to homelessness after exits to permanent housing, measured on the
+      run's own housing history (:func:`spm_returns`), with the counts ``exits_followed_*`` and
+      ``returned_within_*`` they come from.
     - diagnostics (not targets): shelter entries per 1,000 families a year, the first-time share of
       entries, filings per eviction, mean families in shelter and doubled up.
     """
@@ -451,7 +518,32 @@ def calibration_metrics(
         ),
         "mean_families_in_shelter": float(monthly["n_shelter"].mean()),
         "mean_families_doubled_up": float(monthly["n_doubled_up"].mean()),
+        **spm_returns(model.housing_table(), months),
     }
+    return out
+
+
+def spm_returns(housing: Any, months: int) -> dict[str, float]:
+    """Returns to homelessness after exits to permanent housing, HUD SPM 2 style, from a housing history.
+
+    Reads :func:`sysmodel.spm.spm_measures` (measure 2, route ``all``): exits from shelter (or
+    unsheltered) to a lease of the family's own, with or without a subsidy, and whether the family is
+    homeless again (a shelter or unsheltered spell; doubling up is not a return) within 6, 12 and 24
+    months. Only exits followed for the whole window count (exits in recorded months 0 to
+    ``months - 1 - w``; a family that left the area before the window ended and had not returned is
+    dropped). For each window ``w``: ``returns_within_{w}`` (share, NaN with no exit followed),
+    ``returned_within_{w}`` and ``exits_followed_{w}`` (counts, which :func:`evaluate` pools over seeds).
+    """
+    spm = spm_measures(housing, months)
+    spm2 = spm[(spm["measure"] == "2") & (spm["route"] == "all")]
+    value = dict(zip(spm2["statistic"], spm2["value"], strict=True))
+    out: dict[str, float] = {}
+    for w in RETURN_WINDOWS:
+        n = float(value[f"exits_followed_{w}m"])
+        r = float(value[f"returned_within_{w}m"])
+        out[f"returns_within_{w}"] = r / n if n > 0 else math.nan
+        out[f"returned_within_{w}"] = r
+        out[f"exits_followed_{w}"] = n
     return out
 
 
@@ -471,6 +563,12 @@ def _mean_metrics(runs: Sequence[dict[str, float]]) -> dict[str, float]:
         for k in ("share_temporary", "share_episodic", "share_long_stay"):
             out[k] = float(np.dot(sizes, [r[k] for r in runs]) / sizes.sum())
     out["cohort_families"] = float(sizes.sum())
+    # Returns: the seeds' exits pooled into one set of exits (counts add up).
+    for w in RETURN_WINDOWS:
+        n = float(sum(r[f"exits_followed_{w}"] for r in runs))
+        k = float(sum(r[f"returned_within_{w}"] for r in runs))
+        out[f"exits_followed_{w}"], out[f"returned_within_{w}"] = n, k
+        out[f"returns_within_{w}"] = k / n if n > 0 else math.nan
     return out
 
 
@@ -483,6 +581,8 @@ def calibration_loss(metrics: dict[str, float], targets: Sequence[Target] = TARG
     loss = 0.0
     for t in targets:
         x = metrics[t.metric]
+        if not math.isfinite(x):  # not measurable (e.g. no exit followed 24 months): far outside
+            x = t.lo - 10.0 * (t.hi - t.lo)
         centre = (x - 0.5 * (t.lo + t.hi)) / (t.hi - t.lo)
         loss += t.weight * (t.distance(x) ** 2 + 0.05 * centre**2)
     return float(loss)
@@ -556,13 +656,15 @@ def search(
     workers: int = 2,
     sample_seed: int = 20240601,
     start_at: dict[str, float] | None = None,
+    blocks: Sequence[int] | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> SearchResult:
     """Search the free parameters for the smallest :func:`calibration_loss`, block by block.
 
-    The free parameters fall in two nearly separable blocks (:data:`BLOCKS`): block 1 (budget, filing,
-    case outcomes, informal moves) sets the eviction rates and the share behind on rent; block 2 (shelter
-    exits, high barriers, returns) sets the Culhane typology. So:
+    The free parameters fall in three nearly separable blocks (:data:`BLOCKS`): block 1 (filing, case
+    outcomes, informal moves) sets the eviction rates; block 2 (shelter exits, high barriers, doubled-up
+    spells and help seeking) sets the Culhane typology; block 3 (placement breakdowns) sets returns to
+    homelessness after exits to permanent housing. So:
 
     1. **Screen**: starting from the current defaults, for each block in turn, ``n_screen``
        Latin-hypercube points over that block's search boxes (other parameters at the best so far),
@@ -574,7 +676,9 @@ def search(
 
     The search starts from the current defaults, or from ``start_at`` (e.g. :data:`ENGINE_DEFAULTS`,
     the uncalibrated values it was first run from). Every evaluation runs the same ``seeds`` (common
-    random numbers). ``progress(done, total)`` is
+    random numbers). ``blocks`` picks the blocks to search by number (1, 2, 3 as in
+    docs/calibration.md; default all); the others stay at their start values. A block's screen uses
+    the same Latin hypercube whichever blocks are searched. ``progress(done, total)`` is
     called after each evaluation; ``total`` is an upper bound (Nelder-Mead may stop early).
     Everything is deterministic given the arguments.
     """
@@ -587,7 +691,11 @@ def search(
     defaults = Params().flat()
     paths = [p.path for p in FREE_PARAMETERS]
     spec = {p.path: p for p in FREE_PARAMETERS}
-    total = 1 + len(BLOCKS) * n_screen + rounds * len(BLOCKS) * polish_evals + 1
+    numbers = sorted(set(blocks)) if blocks is not None else list(range(1, len(BLOCKS) + 1))
+    if not numbers or any(not 1 <= b <= len(BLOCKS) for b in numbers):
+        raise ValueError(f"blocks must be numbers from 1 to {len(BLOCKS)}, got {blocks!r}")
+    searched = [(b - 1, BLOCKS[b - 1]) for b in numbers]
+    total = 1 + len(searched) * n_screen + rounds * len(searched) * polish_evals + 1
     done = 0
     history: list[dict[str, Any]] = []
     cache: dict[tuple[float, ...], float] = {}
@@ -616,7 +724,7 @@ def search(
         best_loss = start_metrics["loss"]
 
         # 1. Screen each block with a Latin hypercube over its boxes.
-        for k, block in enumerate(BLOCKS):
+        for k, block in searched:
             sampler = qmc.LatinHypercube(d=len(block), seed=sample_seed + k)
             points = [_with_block(best, block, row) for row in sampler.random(n_screen)]
             losses = [m["loss"] for m in run_many(points)]
@@ -624,9 +732,9 @@ def search(
             if losses[i_best] < best_loss:
                 best, best_loss = points[i_best], losses[i_best]
 
-        # 2. Polish: bounded Nelder-Mead in each block's unit box, the other block held fixed.
+        # 2. Polish: bounded Nelder-Mead in each block's unit box, the other blocks held fixed.
         for _ in range(rounds):
-            for block in BLOCKS:
+            for _k, block in searched:
                 anchor = dict(best)
 
                 def objective(

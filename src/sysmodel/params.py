@@ -684,7 +684,7 @@ class HousingParams(Section):
         source=f"landlords keep filing as arrears grow; {_SRC_CALIBRATED}",
     )
     p_informal_move_per_month_behind: float = P(
-        0.0367,
+        0.0371,
         unit="probability/month",
         lo=0,
         hi=1,
@@ -693,7 +693,7 @@ class HousingParams(Section):
         + _SRC_CALIBRATED,
     )
     p_case_decided_per_month: float = P(
-        0.804,
+        0.809,
         unit="probability/month",
         lo=0,
         hi=1,
@@ -702,7 +702,7 @@ class HousingParams(Section):
         + _SRC_CALIBRATED,
     )
     p_eviction_given_judgment: float = P(
-        0.394,
+        0.401,
         unit="probability",
         lo=0,
         hi=1,
@@ -710,7 +710,7 @@ class HousingParams(Section):
         source=f"{_SRC_EVICTION_LAB}: evictions/filings ~0.3-0.5; {_SRC_CALIBRATED}",
     )
     p_doubled_up_exit_per_month: float = P(
-        0.181,
+        0.199,
         unit="probability/month",
         lo=0,
         hi=1,
@@ -726,7 +726,7 @@ class HousingParams(Section):
         source=f"{_SRC_CULHANE}: temporary cluster stays ~ 1-2 months; {_SRC_CALIBRATED}",
     )
     high_barrier_exit_multiplier: float = P(
-        0.0367,
+        0.0619,
         unit="x hazard",
         lo=0,
         hi=1,
@@ -734,7 +734,7 @@ class HousingParams(Section):
         source=f"{_SRC_CULHANE}: long stayers use about half the shelter days; {_SRC_CALIBRATED}",
     )
     share_shelter_exits_to_doubled_up: float = P(
-        0.331,
+        0.32,
         unit="share",
         lo=0,
         hi=1,
@@ -790,30 +790,30 @@ class HousingParams(Section):
         source="HUD System Performance Measure 2: returns counted within 24 months of an exit to housing",
     )
     p_placement_conflict_per_month: float = P(
-        0.0,
+        0.00515,
         unit="probability/month",
         lo=0,
         hi=1,
-        desc="monthly chance an assisted placement breaks down (conflict with the landlord or household, a move the family cannot manage) within the breakdown window; 0 = off. Suggested starting value 0.005 (~6% a year)",
+        desc="monthly chance an assisted placement breaks down (conflict with the landlord or household, a move the family cannot manage) within the breakdown window; 0 = off. Calibrated to HUD SPM 2 returns within 24 months (docs/calibration.md, block 3, box 0-0.02); the suggested starting value was 0.005 (~6% a year)",
         source="HUD RRH for Homeless Families Demonstration evaluation (Finkel, Henry, Matthews, "
         "Spellman, Abt Associates 2016): 10% of families returned to homelessness within 12 months "
         "of the end of RRH assistance; (calibrated; see docs/calibration.md)",
     )
     p_nonrenewal_at_lease_end: float = P(
-        0.0,
+        0.211,
         unit="probability (per lease anniversary)",
         lo=0,
         hi=1,
-        desc="chance the landlord does not renew an assisted placement's lease at its anniversary (lease_month) within the breakdown window; 0 = off. Suggested starting value 0.10",
+        desc="chance the landlord does not renew an assisted placement's lease at its anniversary (lease_month) within the breakdown window; 0 = off. Calibrated to HUD SPM 2 returns within 24 months (docs/calibration.md, block 3, box 0-0.3); the suggested starting value was 0.10",
         source="HUD RRHD evaluation (Abt Associates 2016): 76% of families moved at least once in the "
         "12 months after RRH ended (not all moves involuntary); (calibrated; see docs/calibration.md)",
     )
     p_breakdown_per_unit_rent_burden_per_month: float = P(
-        0.0,
+        0.0608,
         unit="probability/month per unit of rent/income above the threshold",
         lo=0,
         hi=1,
-        desc="monthly breakdown hazard of an assisted placement whose subsidy has ended, per unit of rent burden (full rent / income) above `rent_burden_threshold` (the excess capped at 1); 0 = off. Suggested starting value 0.05",
+        desc="monthly breakdown hazard of an assisted placement whose subsidy has ended, per unit of rent burden (full rent / income) above `rent_burden_threshold` (the excess capped at 1); 0 = off. Calibrated to HUD SPM 2 returns within 24 months (docs/calibration.md, block 3, box 0-0.2); the suggested starting value was 0.05",
         source="modelling assumption: severely cost-burdened tenants (>50% of income on rent, HUD "
         "definition) face shocks they cannot absorb; (calibrated; see docs/calibration.md)",
     )
@@ -826,11 +826,11 @@ class HousingParams(Section):
         source="HUD: severe rent burden = rent above 50% of income (CHAS definitions)",
     )
     share_breakdowns_to_shelter: float = P(
-        0.3,
+        0.225,
         unit="share",
         lo=0,
         hi=1,
-        desc="share of placement breakdowns that go straight to shelter (the rest double up)",
+        desc="share of placement breakdowns that go straight to shelter (the rest double up). Calibrated to HUD SPM 2 returns within 24 months (docs/calibration.md, block 3, box 0.1-0.6); it was 0.3 before",
         source="HUD AHAR 2020: ~ 25-35% of families entering shelter come from their own rental "
         "(approx.); (calibrated; see docs/calibration.md)",
     )
@@ -864,7 +864,7 @@ class HelpSeekingParams(Section):
         source=_SRC_ASSUMPTION,
     )
     p_seek_help_doubled_up_per_month: float = P(
-        0.0818,
+        0.0769,
         unit="probability/month",
         lo=0,
         hi=1,
