@@ -4,8 +4,9 @@
 (:class:`sysmodel.SystemModel`). Every family is an ordinary :class:`mesa.Agent` with plain Python
 attributes, and :meth:`ReferenceFamily.step` does that family's month (or its part of the month up
 to the next stage, see below) in scalar Python: turnover, economy, benefits, budget, housing,
-placement breakdown and help seeking, in ``params.schedule.processes`` order, with the rules of ``src/sysmodel/processes/*.py`` and ``policies/benefit_schedules.py``
-re-written by hand and reading the same :class:`sysmodel.params.Params`. It shares no code with the
+placement breakdown and help seeking, in ``params.schedule.processes`` order, with the rules of
+``src/sysmodel/processes/*.py``, ``capacity.py`` and ``policies/benefit_schedules.py`` re-written by
+hand and reading the same :class:`sysmodel.params.Params`. It shares no code with the
 engine's processes and no random streams: draws come from ``self.model.random`` (a ``random.Random``
 seeded by ``rng=``), one draw at a time and only when a rule needs it. The two models therefore
 agree in distribution, not draw by draw, and ``tests/test_docking.py`` compares them statistically.
@@ -16,7 +17,7 @@ Activation order. The engine applies each process to all families before the nex
 outcomes, and with no capacity limited (the defaults) the whole month is one stage: each family's
 ``step()`` is its whole month. Capacities (``params.capacity``) make families share shelter units,
 status-quo vouchers and landlords' units, so the month is cut into *stages* at the points where the
-engine's process-major order decides who gets what (:meth:`ReferenceModel.stages`): every family
+engine's process-major order decides who gets what (:meth:`ReferenceModel.plan_stages`): every family
 finishes a stage (family-major, in random order) before the model allocates the shared units (plain
 Python hooks with the model's own lists and counters), and then the next stage begins:
 
@@ -318,11 +319,10 @@ class ReferenceFamily(mesa.Agent):
         self.ever_sheltered = False
         self.expense_shock = 0.0
         # Queues (capacities): the month the family joined the shelter's or the voucher waiting
-        # list (None: not waiting), and what it is looking for a unit with, since when.
+        # list (None: not waiting), and what it is looking for a unit with.
         self.shelter_wait_month: int | None = None
         self.voucher_wait_month: int | None = None
         self.search_kind = NO_SEARCH
-        self.search_month: int | None = None
         for name in _COUNTERS:
             setattr(self, name, 0)
         self.first_shelter_month = -1
@@ -687,12 +687,10 @@ class ReferenceFamily(mesa.Agent):
     def start_search(self, kind: int) -> None:
         """Begin looking for a unit with a voucher or an RRH place (the landlord queue)."""
         self.search_kind = kind
-        self.search_month = self.model.month
         self.model.new_searchers += 1
 
     def end_search(self) -> None:
         self.search_kind = NO_SEARCH
-        self.search_month = None
 
     def settle_queues(self) -> None:
         """After a housing move: a family with a home of its own leaves both waiting lists and ends
@@ -873,7 +871,6 @@ class ReferenceModel(mesa.Model):
         unknown = [n for n in self.params.schedule.processes if n not in _METHODS]
         if unknown:
             raise ValueError(f"the reference has no process {unknown}; it knows {sorted(_METHODS)}")
-        self.process_methods = [_METHODS[n] for n in self.params.schedule.processes]
         self.c = _constants(self.params)
         self.month = -self.params.time.burn_in_months
         self.next_fid = 0
@@ -1076,11 +1073,15 @@ class ReferenceModel(mesa.Model):
         self.seekers = []
 
     def leave_queues(self, family: ReferenceFamily) -> None:
-        """A family moving out leaves the waiting lists (its search ends with it)."""
+        """A family moving out leaves the waiting lists (its search ends with it), and this
+        month's lists of families waiting for a hook (empty when ``turnover`` comes first)."""
         if family.shelter_wait_month is not None:
             self.shelter_list.remove(family)
         if family.voucher_wait_month is not None:
             self.voucher_list.remove(family)
+        for pending in (self.seekers, self.front_door_arrivals, self.breakdown_arrivals):
+            if family in pending:
+                pending.remove(family)
 
     # --- month end ------------------------------------------------------------------------------
     def month_end(self) -> None:

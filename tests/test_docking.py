@@ -43,7 +43,7 @@ from sysmodel.population import NEVER, SHELTER
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
-from reference_model import ReferenceModel  # noqa: E402
+from reference_model import ReferenceFamily, ReferenceModel  # noqa: E402
 
 FAMILIES = 1_500
 MONTHS = 48  # recorded months, after the default burn-in
@@ -380,8 +380,9 @@ def test_reference_tables_have_the_engine_columns(scenario):
 
 
 def test_reference_queue_bookkeeping_adds_up():
-    """The reference's own queue columns: each month's length is last month's plus joins minus
-    departures; the capacities are the engine's; vouchers in use never exceed the stock."""
+    """The reference's own queue bookkeeping: only families without a home wait or search; each
+    month's queue length is last month's plus joins minus departures; the capacities are the
+    engine's; shelter and vouchers in use never exceed them."""
     params = Params().with_overrides(
         {
             "population.n_families": 1000,
@@ -391,7 +392,15 @@ def test_reference_queue_bookkeeping_adds_up():
             **SCENARIOS["capacities"],
         }
     )
-    monthly = ReferenceModel(params, rng=3).run().monthly_table()
+    reference = ReferenceModel(params, rng=3).run()
+    monthly = reference.monthly_table()
+    # Who is on each list: families without a home (waiting for shelter: doubled up or unsheltered).
+    homeless = {"doubled_up", "shelter", "unsheltered"}
+    states = HOUSING
+    assert all(states[f.housing] in homeless - {"shelter"} for f in reference.shelter_list)
+    assert all(states[f.housing] in homeless for f in reference.voucher_list)
+    families = reference.agents_by_type[ReferenceFamily]
+    assert all(states[f.housing] in homeless for f in families if f.search_kind)
     engine = SystemModel(params, rng=3)
     for queue in QUEUES:
         length = monthly[f"{queue}_queue"]
