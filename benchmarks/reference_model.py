@@ -2,19 +2,40 @@
 
 ``ReferenceModel`` is the docking partner and speed baseline of the fast engine
 (:class:`sysmodel.SystemModel`). Every family is an ordinary :class:`mesa.Agent` with plain Python
-attributes, and :meth:`ReferenceFamily.step` does that family's whole month in scalar Python:
-turnover, economy, benefits, budget, housing, placement breakdown and help seeking, in ``params.schedule.processes``
-order, with the rules of ``src/sysmodel/processes/*.py`` and ``policies/benefit_schedules.py``
-re-written by hand and reading the same :class:`sysmodel.params.Params`. It shares no code with the
+attributes, and :meth:`ReferenceFamily.step` does that family's month (or its part of the month up
+to the next stage, see below) in scalar Python: turnover, economy, benefits, budget, housing,
+placement breakdown and help seeking, in ``params.schedule.processes`` order, with the rules of
+``src/sysmodel/processes/*.py``, ``capacity.py`` and ``policies/benefit_schedules.py`` re-written by
+hand and reading the same :class:`sysmodel.params.Params`. It shares no code with the
 engine's processes and no random streams: draws come from ``self.model.random`` (a ``random.Random``
 seeded by ``rng=``), one draw at a time and only when a rule needs it. The two models therefore
 agree in distribution, not draw by draw, and ``tests/test_docking.py`` compares them statistically.
 
 Activation order. The engine applies each process to all families before the next process
-(process-major); here each family runs all processes before the next family (family-major, via
-``shuffle_do("step")``). In this version of the model families do not interact (no shared budget,
-caseload or market), so the two orders give the same distribution of outcomes. Once families compete
-for scarce services (the services issue), this equivalence ends and the reference must be revisited.
+(process-major); here each family runs its processes before the next family (family-major, via
+``shuffle_do("step")``). While families do not interact the two orders give the same distribution of
+outcomes, and with no capacity limited (the defaults) the whole month is one stage: each family's
+``step()`` is its whole month. Capacities (``params.capacity``) make families share shelter units,
+status-quo vouchers and landlords' units, so the month is cut into *stages* at the points where the
+engine's process-major order decides who gets what (:meth:`ReferenceModel.plan_stages`): every family
+finishes a stage (family-major, in random order) before the model allocates the shared units (plain
+Python hooks with the model's own lists and counters), and then the next stage begins:
+
+- ``housing`` is a stage of its own when there is a voucher stock or a limit on landlords' units. Before
+  it the model issues free vouchers to its waiting list (first come, first served); during it a shelter
+  family matched to a voucher takes a free one or joins the list, and families holding a voucher or an
+  RRH place are collected as searchers; after it the model computes the month's landlord acceptance
+  ``min(1, units / searchers)`` and leases up each searcher with that chance (a doubled-up or
+  unsheltered voucher holder that does not lease makes its usual move instead).
+- ``placements`` and ``help_seeking`` each end a stage when shelter units are limited: families sent to
+  shelter (a breakdown, or admitted at the front door) are collected, and after the stage the model
+  admits them while units are free: at the front door the waiting list first (in the order families
+  joined it), for breakdowns only the units beyond those owed to the list. A family turned away joins
+  the list and sleeps unsheltered (share ``share_turned_away_unsheltered``) or waits doubled up.
+
+New arrivals compete in the random order of the stage (the engine takes them in row order, an
+arbitrary but exchangeable order); waiting lists are first come, first served in the order families
+joined them (the engine breaks ties within a month by row).
 
 Rules mirrored on purpose, including quirks of the engine (see the docking report):
 
@@ -24,8 +45,16 @@ Rules mirrored on purpose, including quirks of the engine (see the docking repor
 - A newcomer's ``months_in_state`` starts at 0.
 - Rent increases, training drop-out risk and help-seeking use the housing state current when that
   process runs (so a family moved by ``housing`` asks for help in its new state the same month).
+- Vouchers in use (for the stock) are counted when ``housing`` starts, so a voucher given up this month
+  is free for next month's matches. A family waiting for a voucher or searching for a unit is not
+  matched again (no RRH either) but may still leave shelter on its own; an RRH search ends when the
+  family leaves shelter, a voucher search when it is housed.
+- Landlord acceptance counts the searchers at the start of ``housing`` plus the month's new ones; with
+  ``double_count_new_searchers`` (what the engine does as of commit 05143f2) the new ones are counted
+  twice. The engine's docstring says once; see ``tests/test_docking.py``.
 
-Only the family dynamics of issue 2 are here: no agencies, staff or network.
+Only the family dynamics are here (``params.FAMILY_SCHEDULE``, with the capacities of issue 8): no
+agencies, staff, network or hub services (so no hub award or hub voucher looks for a landlord).
 """
 
 from __future__ import annotations
@@ -44,18 +73,29 @@ from sysmodel.outputs import EVENTS as ENGINE_EVENTS
 from sysmodel.params import EMPLOYMENT_STATES, HOUSING_STATES, Params
 from sysmodel.population import COUNTERS
 
-__all__ = ["ReferenceModel", "ReferenceFamily", "EVENTS"]
+__all__ = ["ReferenceModel", "ReferenceFamily", "EVENTS", "QUEUES"]
 
 # Housing and employment codes, written out here (not imported) so the reference stays independent.
-STABLE, BEHIND, FILED, DOUBLED_UP, SHELTER, REHOUSED, SUBSIDIZED = range(7)
+STABLE, BEHIND, FILED, DOUBLED_UP, SHELTER, REHOUSED, SUBSIDIZED, UNSHELTERED = range(8)
 UNEMPLOYED, LOW_WAGE, FAMILY_WAGE = range(3)
 LEASE_STATES = frozenset((STABLE, BEHIND, FILED, REHOUSED, SUBSIDIZED))
-UNSTABLE_STATES = frozenset((BEHIND, FILED, DOUBLED_UP, SHELTER))
+UNSTABLE_STATES = frozenset((BEHIND, FILED, DOUBLED_UP, SHELTER, UNSHELTERED))
+# Without a home: in shelter, or (waiting for it) doubled up or unsheltered.
+HOMELESS_STATES = frozenset((DOUBLED_UP, SHELTER, UNSHELTERED))
+WITHOUT_HOME = frozenset((DOUBLED_UP, UNSHELTERED))
+# What a status-quo placement is looking for a unit with (``search_kind``).
+NO_SEARCH, RRH_SEARCH, VOUCHER_SEARCH = range(3)
 
 # Output names are shared with the engine (only the dynamics are re-implemented here): the event
 # columns of the monthly table, and the counters reset when recording starts.
 EVENTS = ENGINE_EVENTS
 _COUNTERS = COUNTERS
+# A stage of the month: the family methods run one family at a time, and the model's hooks before
+# and after them (ReferenceModel.plan_stages).
+Hook = Callable[[], None] | None
+Stage = tuple[list[str], Hook, Hook]
+# The queues of the monthly table (``<queue>_queue``, ``_joined``, ``_left``, ``_wait_months``).
+QUEUES = ("shelter", "landlord", "voucher")
 
 # Process name in params.schedule.processes -> ReferenceFamily method.
 _METHODS = {
@@ -76,7 +116,7 @@ def _constants(params: Params) -> SimpleNamespace:
     once keeps the reference a fair (not needlessly slow) baseline without changing any rule.
     """
     pp, ep, bp, bu = params.population, params.economy, params.benefits, params.budget
-    hp, sp = params.housing, params.help_seeking
+    hp, sp, cp = params.housing, params.help_seeking, params.capacity
     shares, cum = [], 0.0
     for g in pp.groups:
         cum += g.share
@@ -185,13 +225,25 @@ def _constants(params: Params) -> SimpleNamespace:
             BEHIND: sp.p_seek_help_behind_per_month,
             FILED: sp.p_seek_help_filed_per_month,
             DOUBLED_UP: sp.p_seek_help_doubled_up_per_month,
+            UNSHELTERED: sp.p_seek_help_doubled_up_per_month,
         },
         p_admit=sp.p_shelter_admission,
         engagement_loss=sp.engagement_loss_per_intake,
         engagement_recovery=sp.engagement_recovery_per_month,
         # turnover
         p_move_out=params.turnover.p_move_out_per_month,
+        # capacities (whole units for this population; None = no limit)
+        shelter_units=_units(cp.shelter_units_per_1000_families, pp.n_families),
+        landlord_units=_units(cp.landlord_units_per_1000_families_per_month, pp.n_families),
+        voucher_stock=_units(cp.voucher_stock_per_1000_families, pp.n_families),
+        share_unsheltered=cp.share_turned_away_unsheltered,
+        p_unsheltered_to_du=cp.p_unsheltered_to_doubled_up_per_month,
     )
+
+
+def _units(per_1000: float | None, n_families: int) -> int | None:
+    """A capacity per 1,000 families in whole units for ``n_families`` (None: no limit)."""
+    return None if per_1000 is None else int(round(per_1000 * n_families / 1000.0))
 
 
 def benefit_amount(c: SimpleNamespace, earnings: float, size: int, children: int) -> float:
@@ -210,11 +262,13 @@ def benefit_amount(c: SimpleNamespace, earnings: float, size: int, children: int
 
 
 class ReferenceFamily(mesa.Agent):
-    """One household with plain attributes; ``step()`` runs its whole month in scalar Python."""
+    """One household with plain attributes; ``step()`` runs its month (stage) in scalar Python."""
 
-    def __init__(self, model: ReferenceModel):
+    def __init__(self, model: ReferenceModel, newcomer: bool = False):
         super().__init__(model)
         self.draw_from_population()
+        # The housing state when the month began (-1: a newcomer starts at 0 months in state).
+        self.housing_at_start = -1 if newcomer else self.housing
 
     # --- synthesis (population.py ``fill``, one family at a time) -----------------------------
     def draw_from_population(self) -> None:
@@ -264,6 +318,11 @@ class ReferenceFamily(mesa.Agent):
         self.sought_help = False
         self.ever_sheltered = False
         self.expense_shock = 0.0
+        # Queues (capacities): the month the family joined the shelter's or the voucher waiting
+        # list (None: not waiting), and what it is looking for a unit with.
+        self.shelter_wait_month: int | None = None
+        self.voucher_wait_month: int | None = None
+        self.search_kind = NO_SEARCH
         for name in _COUNTERS:
             setattr(self, name, 0)
         self.first_shelter_month = -1
@@ -288,27 +347,33 @@ class ReferenceFamily(mesa.Agent):
 
     # --- the month ----------------------------------------------------------------------------
     def step(self) -> None:
-        """This family's whole month: the schedule's processes in order, then bookkeeping."""
-        self.run_processes(0, self.housing)
+        """This family's part of the month: the processes of the model's current stage, in order
+        (with no capacity limited, one stage holds every process: the family's whole month)."""
+        self.run_processes(self.model.stage, 0)
 
-    def run_processes(self, start: int, housing_before: int) -> None:
-        """Run the processes from index ``start`` on (a newcomer ends its predecessor's month)."""
+    def run_processes(self, names: list[str], start: int) -> None:
+        """Run the methods ``names[start:]`` (a newcomer ends its predecessor's stage)."""
         model = self.model
-        names = model.process_methods
         for i in range(start, len(names)):
             if names[i] == "turnover":
                 if self.turnover():
                     # A newcomer takes this family's place and lives the rest of the month.
-                    newcomer = ReferenceFamily(model)
-                    newcomer.run_processes(i + 1, -1)  # -1: a newcomer starts at 0 months in state
+                    newcomer = ReferenceFamily(model, newcomer=True)
+                    newcomer.run_processes(names, i + 1)
+                    model.leave_queues(self)
                     self.remove()
                     return
             else:
                 getattr(self, names[i])()
-        # Month-end bookkeeping (the engine's SystemModel.step, per family).
-        self.months_in_state = 0 if self.housing != housing_before else self.months_in_state + 1
-        if self.housing == SHELTER:
+
+    def end_month(self) -> None:
+        """Month-end bookkeeping (the engine's SystemModel.step, per family)."""
+        self.months_in_state = (
+            0 if self.housing != self.housing_at_start else self.months_in_state + 1
+        )
+        if self.housing == SHELTER or self.housing == UNSHELTERED:
             self.months_homeless += 1
+        self.housing_at_start = self.housing
 
     def turnover(self) -> bool:
         """Return True if the family leaves the service area this month (its record is kept)."""
@@ -526,33 +591,32 @@ class ReferenceFamily(mesa.Agent):
                     ev["evictions"] += 1
                 else:
                     new = BEHIND  # payment agreement
-        elif h == DOUBLED_UP:
-            p = c.p_du_exit * (1.0 if self.emp != UNEMPLOYED else 0.4) * c.landlord[self.group]
-            if rnd() < min(1.0, p):
-                new = STABLE
-                self.new_lease()
+        elif h in WITHOUT_HOME:
+            if self.search_kind == VOUCHER_SEARCH:
+                # A voucher holder looks for a unit first; its own move waits for the lease-up.
+                model.seekers.append(self)
+                return
+            new = self.move_without_home()
         elif h == SHELTER:
             u = rnd()
             p_self = c.p_shelter_exit * (c.hb_exit_mult if self.high_barrier else 1.0)
-            if u < c.p_voucher:
-                new = SUBSIDIZED
-                ev["exits_to_voucher"] += 1
-            elif u < c.p_voucher + c.p_rrh:
-                new = REHOUSED
-                self.subsidy_left = c.rrh_months
-                self.subsidy_share = c.rrh_share
-                ev["exits_to_rrh"] += 1
+            if u < c.p_voucher + c.p_rrh:  # matched to a voucher or to rapid re-housing
+                kind = VOUCHER_SEARCH if u < c.p_voucher else RRH_SEARCH
+                if not model.limited_placements:
+                    new = self.lease_assisted(kind)  # no queue: the match is a lease
+                elif self.search_kind == NO_SEARCH and self.voucher_wait_month is None:
+                    model.match_placement(self, kind)  # a voucher from the stock, or the list
             elif u < c.p_voucher + c.p_rrh + p_self:
                 new = DOUBLED_UP if rnd() < c.share_exit_du else STABLE
-            if new != SHELTER:
                 ev["shelter_exits"] += 1
-                if new != DOUBLED_UP:
+                if new == STABLE:
                     self.new_lease()
-                    if new != STABLE:  # an assisted placement: RRH or a voucher
-                        self.assisted_lease_month = model.month
                     self.last_housing_exit_month = model.month
                     self.housing_exits += 1
                     ev["exits_to_housing"] += 1
+            if new == SHELTER and self.search_kind != NO_SEARCH:
+                # Holding a voucher or an RRH place: leases up once every family has been matched.
+                model.seekers.append(self)
         elif h == REHOUSED:
             if owes and rnd() < self.filing_hazard():
                 new = FILED
@@ -578,9 +642,76 @@ class ReferenceFamily(mesa.Agent):
             self.debt += self.arrears
             self.arrears = 0.0
         self.housing = new
+        if new != h:
+            self.settle_queues()
+
+    def move_without_home(self) -> int:
+        """Doubled up -> own lease (more likely when working; landlord barriers apply); unsheltered
+        -> doubled up (``capacity.p_unsheltered_to_doubled_up_per_month``). Returns the new state."""
+        model = self.model
+        c = model.c
+        if self.housing == DOUBLED_UP:
+            p = c.p_du_exit * (1.0 if self.emp != UNEMPLOYED else 0.4) * c.landlord[self.group]
+            if model.random.random() < min(1.0, p):
+                self.new_lease()
+                return STABLE
+            return DOUBLED_UP
+        if model.random.random() < c.p_unsheltered_to_du:
+            model.events["unsheltered_to_doubled_up"] += 1
+            return DOUBLED_UP
+        return UNSHELTERED
+
+    def lease_assisted(self, kind: int) -> int:
+        """Lease a unit now with a voucher or a rapid re-housing place (from shelter, or a voucher
+        holder doubled up or unsheltered). Returns the new state."""
+        model = self.model
+        c, ev = model.c, model.events
+        if kind == VOUCHER_SEARCH:
+            new = SUBSIDIZED
+            ev["exits_to_voucher"] += 1
+        else:
+            new = REHOUSED
+            self.subsidy_left = c.rrh_months
+            self.subsidy_share = c.rrh_share
+            ev["exits_to_rrh"] += 1
+        self.new_lease()
+        self.assisted_lease_month = model.month  # placements: breakdown hazards from next month
+        if self.housing == SHELTER:  # an exit from shelter to housing
+            ev["shelter_exits"] += 1
+            self.last_housing_exit_month = model.month
+            self.housing_exits += 1
+            ev["exits_to_housing"] += 1
+        self.housing = new
+        return new
+
+    def start_search(self, kind: int) -> None:
+        """Begin looking for a unit with a voucher or an RRH place (the landlord queue)."""
+        self.search_kind = kind
+        self.model.new_searchers += 1
+
+    def end_search(self) -> None:
+        self.search_kind = NO_SEARCH
+
+    def settle_queues(self) -> None:
+        """After a housing move: a family with a home of its own leaves both waiting lists and ends
+        its search (a voucher goes back to the stock); leaving shelter ends an RRH search."""
+        model, h = self.model, self.housing
+        if h in HOMELESS_STATES:
+            if self.search_kind == RRH_SEARCH and h != SHELTER:
+                self.end_search()
+            return
+        if self.shelter_wait_month is not None:
+            model.shelter_list.remove(self)
+            self.shelter_wait_month = None
+        if self.voucher_wait_month is not None:
+            model.voucher_list.remove(self)
+            self.voucher_wait_month = None
+        if self.search_kind != NO_SEARCH:
+            self.end_search()
 
     def help_seeking(self) -> None:
-        """Ask for help at the front door; a doubled-up family asking may be admitted to shelter."""
+        """Ask for help at the front door; a doubled-up or unsheltered family asking may be admitted
+        to shelter (or, when it is full, join its waiting list: :meth:`ReferenceModel.front_door`)."""
         model = self.model
         c, ev = model.c, model.events
         h = self.housing
@@ -594,8 +725,8 @@ class ReferenceFamily(mesa.Agent):
         self.intakes += 1
         self.engagement *= 1.0 - c.engagement_loss
         ev["front_door_contacts"] += 1
-        if h == DOUBLED_UP and model.random.random() < c.p_admit:
-            self.enter_shelter()
+        if h in WITHOUT_HOME and model.random.random() < c.p_admit:
+            model.request_shelter(self)
 
     def enter_shelter(self) -> None:
         """Enter shelter: first-time or return entry, episodes, and returns after an exit to housing."""
@@ -623,7 +754,7 @@ class ReferenceFamily(mesa.Agent):
         if not c.placements_on:
             return
         h = self.housing
-        if h in (DOUBLED_UP, SHELTER):
+        if h in HOMELESS_STATES:
             self.assisted_lease_month = None  # the placement is already lost
             return
         if self.assisted_lease_month is None or h == FILED:
@@ -652,8 +783,7 @@ class ReferenceFamily(mesa.Agent):
         self.subsidy_left, self.subsidy_share = 0, 0.0
         self.assisted_lease_month = None
         if model.random.random() < c.share_bd_shelter:
-            ev["breakdowns_to_shelter"] += 1
-            self.enter_shelter()
+            model.request_shelter(self, breakdown=True)
         else:
             self.housing = DOUBLED_UP
 
@@ -716,11 +846,21 @@ class ReferenceModel(mesa.Model):
         params: the same :class:`sysmodel.params.Params` the engine takes (defaults if None).
         rng: the run seed (int); seeds ``self.random``, from which every draw is taken.
 
+        double_count_new_searchers: count the month's new status-quo searchers twice in the landlord
+            acceptance, as the engine does as of commit 05143f2 (its docstring says once; False
+            follows the docstring).
+
     Like the engine, the first ``params.time.burn_in_months`` steps are burn-in (``month < 0``) and
     are simulated but not recorded; :meth:`monthly_table` has the engine's column names.
     """
 
-    def __init__(self, params: Params | None = None, *, rng: int | None = None):
+    def __init__(
+        self,
+        params: Params | None = None,
+        *,
+        rng: int | None = None,
+        double_count_new_searchers: bool = False,
+    ):
         super().__init__(rng=rng)
         self.params = params if params is not None else Params()
         schedule = self.params.benefits.schedule
@@ -731,7 +871,6 @@ class ReferenceModel(mesa.Model):
         unknown = [n for n in self.params.schedule.processes if n not in _METHODS]
         if unknown:
             raise ValueError(f"the reference has no process {unknown}; it knows {sorted(_METHODS)}")
-        self.process_methods = [_METHODS[n] for n in self.params.schedule.processes]
         self.c = _constants(self.params)
         self.month = -self.params.time.burn_in_months
         self.next_fid = 0
@@ -739,8 +878,58 @@ class ReferenceModel(mesa.Model):
         self.retired: list[dict[str, Any]] = []
         self.rows: list[dict[str, Any]] = []
         self.recording = False
+        # Capacities and their queues (None: no limit). Waiting lists hold families in the order
+        # they joined; ``seekers`` and the arrivals are this month's, collected during a stage.
+        c = self.c
+        self.limited_placements = c.voucher_stock is not None or c.landlord_units is not None
+        self.double_count_new_searchers = double_count_new_searchers
+        self.shelter_list: list[ReferenceFamily] = []
+        self.voucher_list: list[ReferenceFamily] = []
+        self.front_door_arrivals: list[ReferenceFamily] = []
+        self.breakdown_arrivals: list[ReferenceFamily] = []
+        self.seekers: list[ReferenceFamily] = []
+        self.searchers_at_start = 0  # families looking for a unit when ``housing`` starts
+        self.new_searchers = 0  # ... and those who began this month
+        self.vouchers_free: int | None = None  # free status-quo vouchers left this month
+        self.acceptance = 1.0  # this month's landlord acceptance
+        self.queue_since: dict[str, dict[int, int]] = {q: {} for q in QUEUES}
+        self.queue_stats: dict[str, float] = {}
+        self.stages = self.plan_stages()
+        self.stage: list[str] = []
         for _ in range(self.params.population.n_families):
             ReferenceFamily(self)
+
+    def plan_stages(self) -> list[Stage]:
+        """The month cut into stages: (family methods, hook before, hook after).
+
+        Families run a stage's methods one family at a time (family-major); a process whose shared
+        units are allocated by a hook starts (hook before) or ends (hook after) a stage, so every
+        family has done the processes before it when the hook runs.
+        """
+        c = self.c
+        hooks: dict[str, tuple[Hook, Hook]] = {}
+        if self.limited_placements:
+            hooks["housing"] = (self.open_voucher_stock, self.lease_up)
+        if c.shelter_units is not None:
+            hooks["placements"] = (None, self.admit_breakdowns)
+            hooks["help_seeking"] = (None, self.front_door)
+        stages = []
+        methods: list[str] = []
+        before = None
+        for name in self.params.schedule.processes:
+            hook_before, hook_after = hooks.get(name, (None, None))
+            if hook_before is not None and methods:
+                stages.append((methods, before, None))
+                methods = []
+            if not methods:
+                before = hook_before
+            methods.append(_METHODS[name])
+            if hook_after is not None:
+                stages.append((methods, before, hook_after))
+                methods, before = [], None
+        if methods:
+            stages.append((methods, before, None))
+        return stages
 
     @property
     def total_months(self) -> int:
@@ -748,17 +937,195 @@ class ReferenceModel(mesa.Model):
         return self.params.time.burn_in_months + self.params.time.months
 
     def step(self) -> None:
-        """One month: every family's ``step()`` in random order, then record (after burn-in)."""
-        families = self.agents_by_type[ReferenceFamily]
+        """One month: stage by stage, every family's ``step()`` in random order (and the stage's
+        hooks), then month-end bookkeeping and queues, then record (after burn-in)."""
         if self.month >= 0 and not self.recording:
-            families.do("start_recording")
+            self.agents_by_type[ReferenceFamily].do("start_recording")
             self.retired.clear()
             self.recording = True
         self.events = dict.fromkeys(EVENTS, 0)
-        families.shuffle_do("step")
+        for methods, before, after in self.stages:
+            if before is not None:
+                before()
+            self.stage = methods
+            self.agents_by_type[ReferenceFamily].shuffle_do("step")
+            if after is not None:
+                after()
+        self.month_end()
         if self.recording:
             self.collect()
         self.month += 1
+
+    # --- capacities: shelter ------------------------------------------------------------------
+    def request_shelter(self, family: ReferenceFamily, breakdown: bool = False) -> None:
+        """``family`` is to enter shelter: at once with no limit on units, else at the stage's end."""
+        if self.c.shelter_units is None:
+            if breakdown:
+                self.events["breakdowns_to_shelter"] += 1
+            family.enter_shelter()
+        elif breakdown:
+            self.breakdown_arrivals.append(family)
+        elif family.shelter_wait_month is None:  # a family already waiting keeps its place
+            self.front_door_arrivals.append(family)
+
+    def families_in_shelter(self) -> int:
+        return sum(1 for f in self.agents_by_type[ReferenceFamily] if f.housing == SHELTER)
+
+    def admit_breakdowns(self) -> None:
+        """After ``placements``: breakdowns sent to shelter get the units free beyond those owed to
+        the waiting list (in the order they broke down); the rest join the list."""
+        free = self.c.shelter_units - self.families_in_shelter() - len(self.shelter_list)
+        for family in self.breakdown_arrivals:
+            if free > 0:
+                free -= 1
+                self.events["breakdowns_to_shelter"] += 1
+                family.enter_shelter()
+            else:
+                self.turn_away(family, otherwise=DOUBLED_UP)
+        self.breakdown_arrivals = []
+
+    def front_door(self) -> None:
+        """After ``help_seeking``: free units go to the waiting list first (first come, first served),
+        then to this month's arrivals; arrivals turned away join the list."""
+        ev = self.events
+        free = self.c.shelter_units - self.families_in_shelter()
+        while free > 0 and self.shelter_list:
+            family = self.shelter_list.pop(0)
+            free -= 1
+            ev["shelter_admitted_from_queue"] += 1
+            ev["shelter_wait_months_admitted"] += self.month - family.shelter_wait_month
+            family.shelter_wait_month = None
+            family.enter_shelter()
+        for family in self.front_door_arrivals:
+            if free > 0:
+                free -= 1
+                family.enter_shelter()
+            else:
+                self.turn_away(family, otherwise=None)
+        self.front_door_arrivals = []
+
+    def turn_away(self, family: ReferenceFamily, otherwise: int | None) -> None:
+        """A full shelter: ``family`` joins the waiting list and sleeps unsheltered (a share) or
+        moves to ``otherwise`` (None: stays where it is)."""
+        self.events["shelter_turned_away"] += 1
+        family.shelter_wait_month = self.month
+        self.shelter_list.append(family)
+        if self.random.random() < self.c.share_unsheltered:
+            self.events["turned_away_unsheltered"] += 1
+            family.housing = UNSHELTERED
+        elif otherwise is not None:
+            family.housing = otherwise
+
+    # --- capacities: status-quo vouchers and landlords' units -----------------------------------
+    def open_voucher_stock(self) -> None:
+        """Before ``housing``: count the searchers, and issue free vouchers to the waiting list."""
+        families = self.agents_by_type[ReferenceFamily]
+        self.searchers_at_start = sum(1 for f in families if f.search_kind != NO_SEARCH)
+        self.new_searchers = 0
+        self.seekers = []
+        stock = self.c.voucher_stock
+        if stock is None:
+            self.vouchers_free = None
+            return
+        in_use = sum(
+            1 for f in families if f.housing == SUBSIDIZED or f.search_kind == VOUCHER_SEARCH
+        )
+        self.vouchers_free = max(stock - in_use, 0)
+        while self.vouchers_free > 0 and self.voucher_list:
+            family = self.voucher_list.pop(0)
+            family.voucher_wait_month = None
+            family.start_search(VOUCHER_SEARCH)
+            self.vouchers_free -= 1
+            self.events["vouchers_issued_from_queue"] += 1
+
+    def match_placement(self, family: ReferenceFamily, kind: int) -> None:
+        """During ``housing``: a shelter family matched to a voucher takes a free one (or joins the
+        waiting list); matched to rapid re-housing, it starts looking for a unit."""
+        if kind == VOUCHER_SEARCH and self.vouchers_free is not None:
+            if self.vouchers_free <= 0:
+                family.voucher_wait_month = self.month
+                self.voucher_list.append(family)
+                self.events["voucher_turned_away"] += 1
+                return
+            self.vouchers_free -= 1
+        family.start_search(kind)
+
+    def lease_up(self) -> None:
+        """After ``housing``: this month's acceptance ``min(1, units / searchers)``; each searcher
+        leases with that chance; a voucher holder doubled up or unsheltered that does not lease makes
+        its usual move (own lease, or doubling up)."""
+        units = self.c.landlord_units
+        searchers = self.searchers_at_start + self.new_searchers
+        if self.double_count_new_searchers:
+            searchers += self.new_searchers
+        self.acceptance = 1.0 if units is None or searchers <= units else units / searchers
+        for family in self.seekers:
+            if self.acceptance >= 1.0 or self.random.random() < self.acceptance:
+                kind = family.search_kind
+                family.end_search()
+                family.lease_assisted(kind)
+                family.settle_queues()
+                continue
+            self.events["landlord_turned_away"] += 1
+            if family.housing != SHELTER:
+                family.housing = family.move_without_home()
+                family.settle_queues()
+        self.seekers = []
+
+    def leave_queues(self, family: ReferenceFamily) -> None:
+        """A family moving out leaves the waiting lists (its search ends with it), and this
+        month's lists of families waiting for a hook (empty when ``turnover`` comes first)."""
+        if family.shelter_wait_month is not None:
+            self.shelter_list.remove(family)
+        if family.voucher_wait_month is not None:
+            self.voucher_list.remove(family)
+        for pending in (self.seekers, self.front_door_arrivals, self.breakdown_arrivals):
+            if family in pending:
+                pending.remove(family)
+
+    # --- month end ------------------------------------------------------------------------------
+    def month_end(self) -> None:
+        """Every family's month-end bookkeeping; then each queue's length, joins, departures and
+        the departures' waits (compared with the queue at the last month end), and capacity use."""
+        c = self.c
+        in_shelter = vouchers_in_use = 0
+        searching = []
+        for f in self.agents_by_type[ReferenceFamily]:
+            f.end_month()
+            if f.housing == SHELTER:
+                in_shelter += 1
+            elif f.housing == SUBSIDIZED:
+                vouchers_in_use += 1
+            if f.search_kind != NO_SEARCH:
+                searching.append(f.family_id)
+                if f.search_kind == VOUCHER_SEARCH:
+                    vouchers_in_use += 1
+        members = {
+            "shelter": [f.family_id for f in self.shelter_list],
+            "landlord": searching,
+            "voucher": [f.family_id for f in self.voucher_list],
+        }
+        row: dict[str, float] = {}
+        for queue in QUEUES:
+            since = self.queue_since[queue]
+            now = set(members[queue])
+            left = [fid for fid in since if fid not in now]
+            waited = sum(self.month - since.pop(fid) for fid in left)
+            joined = [fid for fid in now if fid not in since]
+            for fid in joined:
+                since[fid] = self.month
+            row[f"{queue}_queue"] = len(now)
+            row[f"{queue}_queue_joined"] = len(joined)
+            row[f"{queue}_queue_left"] = len(left)
+            row[f"{queue}_queue_wait_months"] = waited
+        units = c.shelter_units
+        row["shelter_capacity"] = math.nan if units is None else units
+        row["shelter_utilisation"] = math.nan if not units else in_shelter / units
+        row["landlord_units"] = math.nan if c.landlord_units is None else c.landlord_units
+        row["landlord_acceptance"] = 1.0 if c.landlord_units is None else self.acceptance
+        row["voucher_stock"] = math.nan if c.voucher_stock is None else c.voucher_stock
+        row["vouchers_in_use"] = vouchers_in_use
+        self.queue_stats = row
 
     def run(
         self, months: int | None = None, progress: Callable[[int, int], None] | None = None
@@ -808,6 +1175,7 @@ class ReferenceModel(mesa.Model):
         for event in EVENTS:
             row[event] = self.events[event]
         row["shelter_entries"] = row["shelter_entries_first_time"] + row["shelter_entries_return"]
+        row.update(self.queue_stats)  # capacities and queues (month_end)
         row["employment_rate"] = employed / n
         row["family_wage_rate"] = family_wage / n
         row["in_training"] = in_training
